@@ -1,0 +1,70 @@
+"""Token authentication shared by every path: the legacy header rules and messages of
+`spec/rest.md`, plus `Bearer` as a second keyword."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.db.models import ApiToken, Customer
+from gateway.errors import AuthenticationFailed
+from gateway.orders.records import CustomerRecord
+
+KEYWORDS = (b"token", b"bearer")
+
+NOT_PROVIDED = "Authentication credentials were not provided."
+NO_CREDENTIALS = "Invalid token header. No credentials provided."
+HAS_SPACES = "Invalid token header. Token string should not contain spaces."
+INVALID_CHARACTERS = "Invalid token header. Token string should not contain invalid characters."
+INVALID_TOKEN = "Invalid token."
+INACTIVE = "User inactive or deleted."
+
+
+class CredentialsMissing(AuthenticationFailed):
+    """No credentials at all (DRF's NotAuthenticated), as opposed to bad ones."""
+
+
+def token_from_header(header: bytes | None) -> str:
+    """The key in an `Authorization: Token <key>` (or `Bearer <key>`) header.
+
+    The header is split on runs of whitespace and the keyword is case-insensitive.
+    """
+    parts = (header or b"").split()
+    if not parts or parts[0].lower() not in KEYWORDS:
+        raise CredentialsMissing(NOT_PROVIDED)
+    if len(parts) == 1:
+        raise AuthenticationFailed(NO_CREDENTIALS)
+    if len(parts) > 2:
+        raise AuthenticationFailed(HAS_SPACES)
+    try:
+        return parts[1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise AuthenticationFailed(INVALID_CHARACTERS) from None
+
+
+async def customer_for_token(session: AsyncSession, key: str) -> CustomerRecord:
+    """The active customer holding `key`; one statement."""
+    if "\x00" in key or len(key) > 40:
+        raise AuthenticationFailed(INVALID_TOKEN)  # no stored key can look like this
+    statement = (
+        select(
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.email,
+            Customer.mobile_number,
+            Customer.is_active,
+        )
+        .join(ApiToken, ApiToken.customer_id == Customer.id)
+        .where(ApiToken.key == key)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise AuthenticationFailed(INVALID_TOKEN)
+    if not row.is_active:
+        raise AuthenticationFailed(INACTIVE)
+    return CustomerRecord(*row)
+
+
+async def authenticate(session: AsyncSession, header: bytes | None) -> CustomerRecord:
+    return await customer_for_token(session, token_from_header(header))

@@ -1,0 +1,47 @@
+"""Async engine and session factory for SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from gateway.db.sqlite import configure_connection
+from gateway.db.urls import is_sqlite, parse_database_url
+from gateway.settings import Settings
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """An engine configured for the settings' database.
+
+    SQLite: foreign keys on, a busy timeout and the Unicode `UPPER` function on every
+    connection. PostgreSQL: a sized pool with pre-ping, so connections that died while the
+    database restarted are replaced instead of failing a request.
+    """
+    url = parse_database_url(settings.database_url)
+    if is_sqlite(url):
+        engine = _create_async_engine(url)
+        busy_timeout = settings.sqlite_busy_timeout
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            configure_connection(dbapi_connection, busy_timeout)
+
+        return engine
+    server_settings = {"application_name": "shop-gateway"}
+    if settings.database_schema:
+        server_settings["search_path"] = settings.database_schema
+    return _create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        connect_args={"server_settings": server_settings},
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,51 @@
+"""SQL expressions whose spelling differs by backend, written once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
+
+from gateway.db.sqlite import UPPER_FUNCTION
+
+
+class folded_upper(FunctionElement[str]):  # SQL functions read lower-case
+    """`UPPER(x)` with Unicode's simple mapping on every backend (see `db.sqlite`)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded_upper)
+def _folded_upper(element: folded_upper, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"upper({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded_upper, "sqlite")
+def _folded_upper_sqlite(element: folded_upper, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{UPPER_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
+class cents(FunctionElement[int]):
+    """A money column as an exact integer number of cents.
+
+    SQLite keeps decimals as floats, so sums of them drift; sums of integer cents do not.
+    PostgreSQL's numeric is exact already, and bigint cents keep both backends alike.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(cents)
+def _cents(element: cents, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) * 100 AS BIGINT)"
+
+
+@compiles(cents, "sqlite")
+def _cents_sqlite(element: cents, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(round(({compiler.process(element.clauses, **kw)}) * 100) AS INTEGER)"

@@ -1,0 +1,142 @@
+"""The computed order fields of `spec/database.md`, defined once.
+
+The database sums items and payments as integer cents (`db.functions.cents`), which is exact
+on both backends; `OrderTotals.from_sums` derives every other field from those sums in
+Python, and `is_paid_condition` states the same formula in SQL for filtering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, distinct, func, not_, or_, select
+from sqlalchemy.sql.selectable import ScalarSelect
+
+from gateway.db.functions import cents
+from gateway.db.models import Order, OrderItem, Payment
+from gateway.db.types import CENT
+
+# Statuses in which an unpaid order can no longer be paid.
+UNPAYABLE_STATUSES = ("cancelled", "refunded", "deleted")
+
+
+def _per_order(expression: ColumnElement[Any], table: Any) -> ScalarSelect[Any]:
+    return (
+        select(func.coalesce(expression, 0))
+        .where(table.order_id == Order.id)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+
+
+def item_count() -> ScalarSelect[int]:
+    """Distinct products among the order's items."""
+    return _per_order(func.count(distinct(OrderItem.product_id)), OrderItem)
+
+
+def item_quantity() -> ScalarSelect[int]:
+    return _per_order(func.sum(OrderItem.quantity), OrderItem)
+
+
+def items_subtotal_cents() -> ScalarSelect[int]:
+    return _per_order(func.sum(cents(OrderItem.unit_price) * OrderItem.quantity), OrderItem)
+
+
+def items_discount_cents() -> ScalarSelect[int]:
+    return _per_order(func.sum(cents(OrderItem.discount)), OrderItem)
+
+
+def amount_paid_cents() -> ScalarSelect[int]:
+    paid = func.sum(cents(Payment.amount))
+    return (
+        select(func.coalesce(paid, 0))
+        .where(Payment.order_id == Order.id, Payment.status == "succeeded")
+        .correlate(Order)
+        .scalar_subquery()
+    )
+
+
+def is_paid_condition() -> ColumnElement[bool]:
+    """`amount_outstanding = 0`, i.e. `max(T, 0) <= paid` with T the unclamped total,
+    which is `T <= paid AND paid >= 0`, so no CASE is needed."""
+    unclamped_total = (
+        items_subtotal_cents()
+        - items_discount_cents()
+        - cents(Order.discount)
+        + cents(Order.shipping_cost)
+    )
+    paid = amount_paid_cents()
+    return and_(unclamped_total <= paid, paid >= 0)
+
+
+def is_payable_condition() -> ColumnElement[bool]:
+    return and_(not_(is_paid_condition()), Order.status.not_in(UNPAYABLE_STATUSES))
+
+
+def is_not_payable_condition() -> ColumnElement[bool]:
+    return or_(is_paid_condition(), Order.status.in_(UNPAYABLE_STATUSES))
+
+
+def _money(amount_in_cents: int) -> Decimal:
+    return (Decimal(amount_in_cents) * CENT).quantize(CENT)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    """Every computed field of an order, exact to the cent."""
+
+    count: int
+    quantity: int
+    items_subtotal: Decimal
+    items_discount: Decimal
+    subtotal: Decimal
+    total_discount: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    amount_outstanding: Decimal
+    is_paid: bool
+    is_payable: bool
+
+    @classmethod
+    def from_sums(
+        cls,
+        *,
+        status: str,
+        discount: Decimal,
+        shipping_cost: Decimal,
+        count: int,
+        quantity: int,
+        items_subtotal_cents: int,
+        items_discount_cents: int,
+        amount_paid_cents: int,
+    ) -> OrderTotals:
+        items_subtotal = _money(int(items_subtotal_cents))
+        items_discount = _money(int(items_discount_cents))
+        amount_paid = _money(int(amount_paid_cents))
+        subtotal = items_subtotal - items_discount
+        total = max(subtotal - discount + shipping_cost, Decimal("0.00"))
+        outstanding = max(total - amount_paid, Decimal("0.00"))
+        is_paid = outstanding == 0
+        return cls(
+            count=int(count),
+            quantity=int(quantity),
+            items_subtotal=items_subtotal,
+            items_discount=items_discount,
+            subtotal=subtotal,
+            total_discount=items_discount + discount,
+            total=total,
+            amount_paid=amount_paid,
+            amount_outstanding=outstanding,
+            is_paid=is_paid,
+            is_payable=not is_paid and status not in UNPAYABLE_STATUSES,
+        )
+
+
+def format_money(value: Decimal) -> str:
+    """Two decimals, never `-0.00` (the wire format of both APIs)."""
+    quantized = value.quantize(CENT)
+    if quantized == 0:
+        return "0.00"
+    return f"{quantized:f}"

@@ -1,0 +1,116 @@
+"""The one settings object: read from `GATEWAY_*` variables, overridden by CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url
+from gateway.errors import ConfigurationError
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told. Values only; validation happens here, once.
+
+    Attributes:
+        database_url: the shop database. `postgresql://…`, `sqlite:///path` and SQLAlchemy's
+            driver-qualified forms are accepted. Default: the embedded demo SQLite file,
+            which is created and seeded on first start (and only that one ever is).
+        host, port, workers: where and how many processes `gateway serve` runs.
+        log_level: the minimum level logged.
+        timezone: IANA zone whose calendar dates the date filters compare (UTC like the
+            original backend).
+        rest_default_limit, rest_max_limit: the legacy endpoint's page size (20 / 100).
+        graphql_default_page_size, graphql_max_page_size: `first`/`last` default and cap.
+        trust_proxy: honour `X-Forwarded-Proto/Host/For` (only behind a proxy you run).
+        database_schema: PostgreSQL schema holding the shop's tables (its `search_path`);
+            empty: the server's default (`public`).
+        db_pool_size, db_max_overflow, db_pool_timeout: PostgreSQL connection pool sizing.
+        sqlite_busy_timeout: seconds SQLite waits for a lock before failing.
+        cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
+            it. Empty: the embedded default keeps a generated one beside its database file;
+            any other database requires it to be set.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    database_schema: str = Field(default="", pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$|^$")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: LogLevel = "info"
+    timezone: str = "UTC"
+    rest_default_limit: int = Field(default=20, ge=1)
+    rest_max_limit: int = Field(default=100, ge=1)
+    graphql_default_page_size: int = Field(default=20, ge=0)
+    graphql_max_page_size: int = Field(default=100, ge=1)
+    trust_proxy: bool = False
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    sqlite_busy_timeout: float = Field(default=5.0, ge=0)
+    cursor_secret: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _limits(self) -> Settings:
+        if self.rest_default_limit > self.rest_max_limit:
+            raise ValueError("rest_default_limit must not exceed rest_max_limit")
+        if self.graphql_default_page_size > self.graphql_max_page_size:
+            raise ValueError("graphql_default_page_size must not exceed graphql_max_page_size")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_embedded_default(self) -> bool:
+        """True for the demo database: the only one the service may create and seed."""
+        return self.database_url == normalize_database_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
+
+    @property
+    def embedded_path(self) -> Path:
+        return Path(DEFAULT_SQLITE_PATH)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides (CLI flags win).
+
+    Raises `ConfigurationError` naming the variable, so start-up fails with one clear line.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]  # pydantic validates the values
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            variable = f"GATEWAY_{name.upper()}" if error["loc"] else "settings"
+            problems.append(f"{variable}: {error['msg']}")
+        raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None

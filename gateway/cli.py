@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db.bootstrap import create_tables, embedded_database_exists, missing_tables
 from gateway.db.engine import create_engine, create_session_factory
+from gateway.db.indexes import create_indexes, drop_indexes
 from gateway.db.seed import SeedOptions, seed_database
 from gateway.db.tokens import create_token, list_tokens, revoke_token
 from gateway.db.urls import sqlite_path
 from gateway.errors import ConfigurationError, GatewayError
+from gateway.observability.multiprocess import shared_metrics_folder
 from gateway.settings import Settings, load_settings
 
 
@@ -47,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="TCP port (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--log-level", help="debug, info, warning, error or critical")
+    serve.add_argument("--log-format", help="json, text or auto (text on a terminal)")
+    serve.add_argument(
+        "--graceful-timeout",
+        type=int,
+        help="seconds a stopping process lets in-flight requests finish (default 30)",
+    )
     serve.set_defaults(handler=serve_command)
 
     db = commands.add_parser("db", help="database maintenance", description="Database tasks.")
@@ -58,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _database_option(init)
     init.set_defaults(handler=db_init_command)
+    indexes = db_commands.add_parser(
+        "indexes",
+        help="create (or --drop) the optional indexes for the gateway's orderings and filters",
+        description="Create the indexes listed in docs/indexes.md where missing (PostgreSQL: "
+        "CREATE INDEX CONCURRENTLY, so writes go on). Additive and reversible: --drop removes "
+        "exactly these (names starting gw_).",
+    )
+    _database_option(indexes)
+    indexes.add_argument("--drop", action="store_true", help="drop the indexes instead")
+    indexes.set_defaults(handler=db_indexes_command)
 
     seed = commands.add_parser(
         "seed",
@@ -72,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--customers", type=int, default=SeedOptions().customers, help="customers in all"
     )
     seed.add_argument("--seed", type=int, default=SeedOptions().seed, help="random seed")
+    seed.add_argument(
+        "--demo-orders",
+        type=int,
+        help="exactly this many orders for customer 1, the demo customer "
+        # argparse %-formats help: the share's own "%" is doubled.
+        f"(default: {SeedOptions().demo_share:.0%}% of --orders)",
+    )
     seed.set_defaults(handler=seed_command)
 
     token = commands.add_parser("token", help="manage API tokens", description="API tokens.")
@@ -94,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _database_option(revoke)
     revoke.add_argument("key", help="the 40-character key")
     revoke.set_defaults(handler=token_revoke_command)
+    _add_schema_command(commands)
     return parser
 
 
@@ -147,9 +174,18 @@ def _export(settings: Settings) -> None:
         os.environ[f"GATEWAY_{name.upper()}"] = str(value)
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def serve_command(args: argparse.Namespace) -> int:
     settings = _settings(
-        args, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level
+        args,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        log_format=args.log_format,
+        graceful_timeout=args.graceful_timeout,
     )
     path = sqlite_path(settings.database_url)
     if not settings.is_embedded_default and path is not None and not Path(path).exists():
@@ -168,16 +204,21 @@ def serve_command(args: argparse.Namespace) -> int:
             flush=True,
         )
     _export(settings)
-    uvicorn.run(
-        "gateway.app:create_app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        proxy_headers=False,  # X-Forwarded-* are honoured by the app, only when trusted
-        server_header=False,
-    )
+    with shared_metrics_folder(settings.workers):
+        uvicorn.run(
+            "gateway.app:create_app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            access_log=False,  # the app logs each request itself, with its request id
+            timeout_graceful_shutdown=settings.graceful_timeout,
+            # uvicorn's default 5 s kills a worker still importing on a busy small host.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            proxy_headers=False,  # X-Forwarded-* are honoured by the app, only when trusted
+            server_header=False,
+        )
     return 0
 
 
@@ -201,9 +242,36 @@ def db_init_command(args: argparse.Namespace) -> int:
     return _run(run)
 
 
+def db_indexes_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    path = sqlite_path(settings.database_url)
+    if path is not None and not Path(path).exists():
+        raise ConfigurationError(f"GATEWAY_DATABASE_URL: no SQLite database at {path}")
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        try:
+            if "shop_order" in await missing_tables(engine):
+                raise ConfigurationError("the database has no shop_order table to index")
+            if args.drop:
+                names = await drop_indexes(engine)
+                verb, none = "dropped", "none of the indexes exist"
+            else:
+                names = await create_indexes(engine)
+                verb, none = "created", "all indexes already exist"
+        finally:
+            await engine.dispose()
+        print("\n".join(f"{verb} {name}" for name in names) if names else none)
+        return 0
+
+    return _run(run)
+
+
 def seed_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    options = SeedOptions(orders=args.orders, customers=args.customers, seed=args.seed)
+    options = SeedOptions(
+        orders=args.orders, customers=args.customers, seed=args.seed, demo_orders=args.demo_orders
+    )
     _prepare_sqlite_file(settings)
 
     async def run() -> int:
@@ -263,6 +331,33 @@ def token_revoke_command(args: argparse.Namespace) -> int:
     return _run(run)
 
 
+# --- schema ----------------------------------------------------------------------------------
+
+
+def _add_schema_command(commands: Any) -> None:
+    schema = commands.add_parser("schema", help="the GraphQL schema", description="GraphQL SDL.")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="COMMAND")
+    export = schema_commands.add_parser(
+        "export",
+        help="print the GraphQL schema (SDL), as committed in schema.graphql",
+        description="Print the schema the code defines, descriptions included.",
+    )
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(handler=schema_export_command)
+
+
+def schema_export_command(args: argparse.Namespace) -> int:
+    # Imported here: the other commands need not load Strawberry and the whole schema.
+    from gateway.graphql import schema_sdl
+
+    sdl = schema_sdl()
+    if args.output is None:
+        sys.stdout.write(sdl)
+    else:
+        args.output.write_text(sdl, encoding="utf-8")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -270,4 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GatewayError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError) as exc:
+        # The database is unreachable or lacks the shop's tables: one line, not a traceback
+        # (SQLAlchemy's further lines repeat the SQL and link its documentation).
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"error: database: {first_line}", file=sys.stderr)
+        return 1
     return code

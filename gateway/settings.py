@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,8 @@ from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url
 from gateway.errors import ConfigurationError
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+LogFormat = Literal["auto", "json", "text"]
+_ORIGIN = re.compile(r"https?://[^/\s,]+")
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,13 @@ class Settings(BaseSettings):
         cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
             it. Empty: the embedded default keeps a generated one beside its database file;
             any other database requires it to be set.
+        log_format: `json` (one JSON object per line), `text`, or `auto`: text when stdout
+            is a terminal, JSON lines otherwise.
+        cors_origins: comma-separated browser origins (`https://shop.example`) allowed to call
+            the API from their pages; empty: CORS off. `*` allows any origin.
+        gzip_minimum_size: responses of at least this many bytes are gzip-compressed for
+            clients that accept it (never the legacy REST endpoint); 0: no compression.
+        graceful_timeout: seconds a stopping process lets in-flight requests finish.
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
@@ -57,11 +67,25 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout: float = Field(default=5.0, ge=0)
     cursor_secret: str = ""
+    # Operations: logs, browsers, compression, shutdown.
+    log_format: LogFormat = "auto"
+    cors_origins: str = ""
+    gzip_minimum_size: int = Field(default=1024, ge=0)
+    graceful_timeout: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        origins = [origin.strip() for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if origin != "*" and _ORIGIN.fullmatch(origin) is None:
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return ",".join(origins)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -79,11 +103,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _limits(self) -> Settings:
-        if self.rest_default_limit > self.rest_max_limit:
-            raise ValueError("rest_default_limit must not exceed rest_max_limit")
-        if self.graphql_default_page_size > self.graphql_max_page_size:
-            raise ValueError("graphql_default_page_size must not exceed graphql_max_page_size")
+        pairs = [
+            ("rest_default_limit", "rest_max_limit"),
+            ("graphql_default_page_size", "graphql_max_page_size"),
+        ]
+        for default, maximum in pairs:
+            if getattr(self, default) > getattr(self, maximum):
+                raise ValueError(
+                    f"GATEWAY_{default.upper()} ({getattr(self, default)}) must not exceed "
+                    f"GATEWAY_{maximum.upper()} ({getattr(self, maximum)})"
+                )
         return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return self.cors_origins.split(",") if self.cors_origins else []
 
     @property
     def zone(self) -> ZoneInfo:
@@ -110,7 +144,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "settings"
-            variable = f"GATEWAY_{name.upper()}" if error["loc"] else "settings"
-            problems.append(f"{variable}: {error['msg']}")
+            # A validator's own message reads better without pydantic's "Value error, ".
+            cause = error.get("ctx", {}).get("error")
+            message = str(cause) if isinstance(cause, ValueError) else error["msg"]
+            name = ".".join(str(part) for part in error["loc"])
+            # Errors across fields (no location) name their variables in the message.
+            problems.append(f"GATEWAY_{name.upper()}: {message}" if name else message)
         raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None

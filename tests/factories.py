@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db.models import (
     ApiToken,
+    Base,
     City,
     Country,
     Customer,
@@ -117,3 +120,127 @@ async def add_order(
                             created_at=values["created_at"]))  # fmt: skip
     await session.flush()
     return order.id
+
+
+# A whole generated shop (tests/strategies.py draws these; tests/oracle.py evaluates them).
+# Rows carry explicit ids so the oracle knows them before they are inserted.
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    """A country, state, city, payment or shipping method. `parent_id` is a state's country
+    or a city's state."""
+
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    product_id: int
+    unit_price: Decimal
+    quantity: int
+    discount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """An order's columns that queries read, with its items and payments."""
+
+    id: int
+    key: str
+    customer_id: int
+    status: str
+    payment_method_id: int | None
+    shipping_method_id: int | None
+    billing_country_id: int | None
+    billing_state_id: int | None
+    billing_city_id: int | None
+    shipping_cost: Decimal
+    discount: Decimal
+    notes: str
+    billing_first_name: str
+    billing_last_name: str
+    billing_mobile_number: str
+    created_at: datetime
+    updated_at: datetime
+    items: tuple[ItemRow, ...] = ()
+    payments: tuple[PaymentRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    customer_ids: tuple[int, ...]
+    countries: tuple[ReferenceRow, ...]
+    states: tuple[ReferenceRow, ...]
+    cities: tuple[ReferenceRow, ...]
+    payment_methods: tuple[ReferenceRow, ...]
+    shipping_methods: tuple[ReferenceRow, ...]
+    orders: tuple[OrderRow, ...]
+
+
+def _method_rows(rows: tuple[ReferenceRow, ...], prefix: str) -> list[dict[str, Any]]:
+    return [
+        {"id": r.id, "name": r.name, "code": f"{prefix}{r.id}", "is_active": True} for r in rows
+    ]
+
+
+async def insert_shop(
+    session: AsyncSession, shop: Shop, tokens: dict[int, str] | None = None
+) -> None:
+    """Insert every row of a generated shop, and an API token per `tokens` (customer -> key)."""
+    rows: list[tuple[type[Any], list[dict[str, Any]]]] = [
+        (Country, [{"id": r.id, "name": r.name, "code": f"C{r.id}"} for r in shop.countries]),
+        (State, [{"id": r.id, "name": r.name, "country_id": r.parent_id} for r in shop.states]),
+        (City, [{"id": r.id, "name": r.name, "state_id": r.parent_id} for r in shop.cities]),
+        (PaymentMethod, _method_rows(shop.payment_methods, "pay")),
+        (ShippingMethod, _method_rows(shop.shipping_methods, "ship")),
+        (Customer, [
+            {"id": c, "first_name": "Ayşe", "last_name": "Yılmaz", "email": f"c{c}@example.com",
+             "mobile_number": "+90 555 000 00 00", "is_active": True, "date_joined": T0}
+            for c in shop.customer_ids
+        ]),
+        (ApiToken, [
+            {"key": key, "customer_id": c, "created_at": T0} for c, key in (tokens or {}).items()
+        ]),
+        (Order, [
+            {"id": o.id, "key": o.key, "customer_id": o.customer_id, "status": o.status,
+             "payment_method_id": o.payment_method_id, "shipping_method_id": o.shipping_method_id,
+             "billing_country_id": o.billing_country_id, "billing_state_id": o.billing_state_id,
+             "billing_city_id": o.billing_city_id, "shipping_cost": o.shipping_cost,
+             "discount": o.discount, "notes": o.notes, "billing_address": "1 Main St",
+             "billing_postal_code": "34000", "billing_national_code": "1234567890",
+             "billing_mobile_number": o.billing_mobile_number,
+             "billing_first_name": o.billing_first_name, "billing_last_name": o.billing_last_name,
+             "created_at": o.created_at, "updated_at": o.updated_at}
+            for o in shop.orders
+        ]),
+        (OrderItem, [
+            {"order_id": o.id, "product_id": i.product_id,
+             "product_name": f"Product {i.product_id}", "unit_price": i.unit_price,
+             "quantity": i.quantity, "discount": i.discount}
+            for o in shop.orders for i in o.items
+        ]),
+        (Payment, [
+            {"order_id": o.id, "amount": p.amount, "status": p.status, "created_at": o.created_at}
+            for o in shop.orders for p in o.payments
+        ]),
+    ]  # fmt: skip
+    for model, values in rows:
+        if values:
+            await session.execute(insert(model), values)
+    await session.commit()
+
+
+async def delete_everything(session: AsyncSession) -> None:
+    """Empty every table (children first), so one test can insert several shops in turn."""
+    for table in reversed(Base.metadata.sorted_tables):
+        await session.execute(delete(table))
+    await session.commit()

@@ -19,9 +19,10 @@ from gateway.db.types import LegacyBool, Money, UTCDateTime, unsigned_integer
 SQLITE_TABLE = {"sqlite_autoincrement": True}
 
 
-def _fk(target: str) -> ForeignKey:
-    """Django's foreign keys: deferrable, initially deferred."""
-    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+def _fk(target: str, name: str) -> ForeignKey:
+    """Django's foreign keys: deferrable, initially deferred, under Django's constraint name
+    (PostgreSQL keeps the name; SQLite ignores it)."""
+    return ForeignKey(target, name=name, deferrable=True, initially="DEFERRED")
 
 
 def _id() -> Mapped[int]:
@@ -53,7 +54,9 @@ class State(Base):
 
     id: Mapped[int] = _id()
     name: Mapped[str] = mapped_column(String(100))
-    country_id: Mapped[int] = mapped_column(_fk("shop_country.id"))
+    country_id: Mapped[int] = mapped_column(
+        _fk("shop_country.id", "shop_state_country_id_8baa6f41_fk_shop_country_id")
+    )
 
 
 class City(Base):
@@ -62,7 +65,9 @@ class City(Base):
 
     id: Mapped[int] = _id()
     name: Mapped[str] = mapped_column(String(100))
-    state_id: Mapped[int] = mapped_column(_fk("shop_state.id"))
+    state_id: Mapped[int] = mapped_column(
+        _fk("shop_state.id", "shop_city_state_id_ab455e45_fk_shop_state_id")
+    )
 
 
 class PaymentMethod(Base):
@@ -110,7 +115,9 @@ class ApiToken(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    customer_id: Mapped[int] = mapped_column(_fk("shop_customer.id"))
+    customer_id: Mapped[int] = mapped_column(
+        _fk("shop_customer.id", "shop_apitoken_customer_id_e3d05dd3_fk_shop_customer_id")
+    )
 
 
 class Order(Base):
@@ -142,12 +149,27 @@ class Order(Base):
     billing_last_name: Mapped[str] = mapped_column(String(150))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    billing_city_id: Mapped[int | None] = mapped_column(_fk("shop_city.id"))
-    billing_country_id: Mapped[int | None] = mapped_column(_fk("shop_country.id"))
-    customer_id: Mapped[int] = mapped_column(_fk("shop_customer.id"))
-    payment_method_id: Mapped[int | None] = mapped_column(_fk("shop_paymentmethod.id"))
-    shipping_method_id: Mapped[int | None] = mapped_column(_fk("shop_shippingmethod.id"))
-    billing_state_id: Mapped[int | None] = mapped_column(_fk("shop_state.id"))
+    billing_city_id: Mapped[int | None] = mapped_column(
+        _fk("shop_city.id", "shop_order_billing_city_id_5007ef46_fk_shop_city_id")
+    )
+    billing_country_id: Mapped[int | None] = mapped_column(
+        _fk("shop_country.id", "shop_order_billing_country_id_0d620613_fk_shop_country_id")
+    )
+    customer_id: Mapped[int] = mapped_column(
+        _fk("shop_customer.id", "shop_order_customer_id_f638df20_fk_shop_customer_id")
+    )
+    payment_method_id: Mapped[int | None] = mapped_column(
+        _fk(
+            "shop_paymentmethod.id",
+            "shop_order_payment_method_id_5dd44fc4_fk_shop_paymentmethod_id",
+        )
+    )
+    shipping_method_id: Mapped[int | None] = mapped_column(
+        _fk("shop_shippingmethod.id", "shop_order_shipping_method_id_565197cb_fk_shop_ship")
+    )
+    billing_state_id: Mapped[int | None] = mapped_column(
+        _fk("shop_state.id", "shop_order_billing_state_id_43d1a876_fk_shop_state_id")
+    )
 
 
 class OrderItem(Base):
@@ -165,7 +187,9 @@ class OrderItem(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money)
     quantity: Mapped[int] = mapped_column(unsigned_integer())
     discount: Mapped[Decimal] = mapped_column(Money)
-    order_id: Mapped[int] = mapped_column(_fk("shop_order.id"))
+    order_id: Mapped[int] = mapped_column(
+        _fk("shop_order.id", "shop_orderitem_order_id_2f1b00cf_fk_shop_order_id")
+    )
 
 
 class Payment(Base):
@@ -176,7 +200,9 @@ class Payment(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    order_id: Mapped[int] = mapped_column(_fk("shop_order.id"))
+    order_id: Mapped[int] = mapped_column(
+        _fk("shop_order.id", "shop_payment_order_id_20828773_fk_shop_order_id")
+    )
 
 
 ORDER_STATUSES = (

@@ -109,12 +109,21 @@ class SeedOptions:
         customers: customers in all (at least 2: the demo customer and an inactive one).
         seed: random seed; the same seed gives the same data.
         demo_share: fraction of the orders that belong to customer 1, the demo customer.
+        demo_orders: exactly this many orders for customer 1 instead (the benchmark's
+            "one customer with 5,000 orders" at any total); None: use `demo_share`.
     """
 
     orders: int = 5_000
     customers: int = 50
     seed: int = 1
     demo_share: float = 0.5
+    demo_orders: int | None = None
+
+    @property
+    def demo_order_count(self) -> int:
+        if self.demo_orders is not None:
+            return min(self.demo_orders, self.orders)
+        return int(self.orders * self.demo_share)
 
 
 @dataclass(slots=True)
@@ -205,8 +214,7 @@ class _Generator:
         return rows
 
     def _customer_for(self, order_id: int) -> int:
-        demo_orders = int(self.options.orders * self.options.demo_share)
-        if order_id <= demo_orders or self.options.customers < 2:
+        if order_id <= self.options.demo_order_count or self.options.customers < 2:
             return 1
         return 2 + (order_id * 7919) % (self.options.customers - 1)
 
@@ -327,6 +335,8 @@ async def seed_database(
     """Fill an empty database (tables must exist). Refuses one that has customers."""
     if options.customers < 2 or options.orders < 0:
         raise BadUserInput("seed needs at least 2 customers and a non-negative order count")
+    if options.demo_orders is not None and options.demo_orders < 0:
+        raise BadUserInput("seed needs a non-negative number of demo orders")
     generator = _Generator(options)
     summary = SeedSummary()
     async with engine.begin() as connection:

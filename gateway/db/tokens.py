@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db.models import ApiToken, Customer
 from gateway.errors import BadUserInput
 
+MAX_ID = 2**31 - 1  # Django's AutoField: a 32-bit integer column
+
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
@@ -26,9 +28,12 @@ def new_key() -> str:
 
 
 async def find_customer_id(session: AsyncSession, customer: str) -> int:
-    """A customer by id (digits) or email; BadUserInput when there is none."""
-    column = Customer.id if customer.isdigit() else Customer.email
-    value: int | str = int(customer) if customer.isdigit() else customer
+    """A customer by id (ASCII digits) or email; BadUserInput when there is none."""
+    is_id = customer.isascii() and customer.isdigit()
+    if is_id and int(customer) > MAX_ID:
+        raise BadUserInput(f"no customer with id or email {customer!r}")  # not an integer id
+    column = Customer.id if is_id else Customer.email
+    value: int | str = int(customer) if is_id else customer
     found = (await session.execute(select(Customer.id).where(column == value))).scalar()
     if found is None:
         raise BadUserInput(f"no customer with id or email {customer!r}")

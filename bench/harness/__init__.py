@@ -1,0 +1,1 @@
+"""The benchmark harness behind `bench/run.py` (run by hand; see bench/README.md)."""

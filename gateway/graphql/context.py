@@ -1,0 +1,55 @@
+"""The per-request context resolvers receive: settings, sessions, loaders, the caller."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.auth import customer_for_token, token_from_header
+from gateway.graphql.dataloaders import Loaders
+from gateway.orders.records import CustomerRecord
+from gateway.settings import Settings
+
+
+@dataclass
+class GatewayContext:
+    """What one GraphQL request may use.
+
+    Attributes:
+        request, response: the HTTP request; the response whose headers are sent.
+        settings: the service's settings.
+        sessions: the session factory; each task that queries opens its own session.
+        cursor_key: the HMAC key of this deployment's cursors.
+        loaders: this request's DataLoaders.
+        request_id: names this request in the log and in masked errors.
+    """
+
+    request: Request
+    response: Response
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    cursor_key: bytes
+    loaders: Loaders
+    request_id: str
+    _customer: asyncio.Task[CustomerRecord] | None = field(default=None, repr=False)
+
+    async def customer(self) -> CustomerRecord:
+        """The authenticated caller; `AuthenticationFailed` without a valid token.
+
+        Root fields resolve concurrently, so the lookup runs once as a shared task."""
+        if self._customer is None:
+            self._customer = asyncio.ensure_future(self._authenticate())
+        return await self._customer
+
+    async def _authenticate(self) -> CustomerRecord:
+        header = self.request.headers.get("authorization")
+        key = token_from_header(None if header is None else header.encode("latin-1"))
+        async with self.sessions() as session:
+            customer = await customer_for_token(session, key)
+        # Every order the caller can reach is theirs: `Order.customer` needs no statement.
+        self.loaders.customer.prime(customer.id, customer)
+        return customer

@@ -1,0 +1,182 @@
+"""Per-request DataLoaders for the objects nested in an order.
+
+graphql-core resolves sibling fields concurrently, so every batch opens its own session
+from the factory: an `AsyncSession` is never shared between tasks. Loaders live in the
+request's context, so their caches never outlive a request (or cross customers).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from gateway.db.models import (
+    City,
+    Country,
+    Customer,
+    OrderItem,
+    Payment,
+    PaymentMethod,
+    ShippingMethod,
+    State,
+)
+from gateway.orders.filters import ID_MAX, ID_MIN
+from gateway.orders.records import (
+    CityRecord,
+    CountryRecord,
+    CustomerRecord,
+    MethodRecord,
+    OrderRecord,
+    StateRecord,
+)
+
+T = TypeVar("T")
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    product_id: int
+    product_name: str
+    unit_price: Decimal
+    quantity: int
+    discount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    amount: Decimal
+    status: str
+    created_at: datetime
+
+
+def _ids(keys: Sequence[int]) -> list[Any]:
+    """Ids as 64-bit literals; ids no row can have are left out (they load as None)."""
+    return [literal(key, BigInteger) for key in set(keys) if ID_MIN <= key <= ID_MAX]
+
+
+def _by_id_loader(
+    sessions: Sessions, columns: Sequence[Any], build: Callable[..., T]
+) -> DataLoader[int, T | None]:
+    """A loader of rows by primary key; `build` makes a record from a row's columns."""
+    table_id = columns[0]
+
+    async def load(keys: list[int]) -> list[T | None]:
+        ids = _ids(keys)
+        found: dict[int, T] = {}
+        if ids:
+            async with sessions() as session:
+                rows = await session.execute(select(*columns).where(table_id.in_(ids)))
+                found = {row[0]: build(*row) for row in rows}
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _by_order_loader(
+    sessions: Sessions, statement_for: Callable[[list[Any]], Any], build: Callable[..., T]
+) -> DataLoader[int, list[T]]:
+    """A loader of the rows belonging to each order, in the statement's order.
+
+    `statement_for(ids)` selects `order_id` first, then the columns `build` takes."""
+
+    async def load(keys: list[int]) -> list[list[T]]:
+        grouped: dict[int, list[T]] = defaultdict(list)
+        async with sessions() as session:
+            for order_id, *values in await session.execute(statement_for(_ids(keys))):
+                grouped[order_id].append(build(*values))
+        return [grouped.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _items_statement(ids: list[Any]) -> Any:
+    return (
+        select(
+            OrderItem.order_id,
+            OrderItem.product_id,
+            OrderItem.product_name,
+            OrderItem.unit_price,
+            OrderItem.quantity,
+            OrderItem.discount,
+        )
+        .where(OrderItem.order_id.in_(ids))
+        .order_by(OrderItem.order_id, OrderItem.id)
+    )
+
+
+def _payments_statement(ids: list[Any]) -> Any:
+    return (
+        select(Payment.order_id, Payment.amount, Payment.status, Payment.created_at)
+        .where(Payment.order_id.in_(ids))
+        .order_by(Payment.order_id, Payment.created_at, Payment.id)
+    )
+
+
+def _customer(*row: Any) -> CustomerRecord:
+    return CustomerRecord(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    """Every loader of one request. Build with `Loaders.create`."""
+
+    customer: DataLoader[int, CustomerRecord | None]
+    country: DataLoader[int, CountryRecord | None]
+    state: DataLoader[int, StateRecord | None]
+    city: DataLoader[int, CityRecord | None]
+    payment_method: DataLoader[int, MethodRecord | None]
+    shipping_method: DataLoader[int, MethodRecord | None]
+    items_by_order: DataLoader[int, list[ItemRecord]]
+    payments_by_order: DataLoader[int, list[PaymentRecord]]
+
+    @classmethod
+    def create(cls, sessions: Sessions) -> Loaders:
+        customer_columns = (
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.email,
+            Customer.mobile_number,
+            Customer.is_active,
+        )
+        return cls(
+            customer=_by_id_loader(sessions, customer_columns, _customer),
+            country=_by_id_loader(
+                sessions, (Country.id, Country.name, Country.code), CountryRecord
+            ),
+            state=_by_id_loader(sessions, (State.id, State.name, State.country_id), StateRecord),
+            city=_by_id_loader(sessions, (City.id, City.name, City.state_id), CityRecord),
+            payment_method=_by_id_loader(
+                sessions, (PaymentMethod.id, PaymentMethod.name, PaymentMethod.code), MethodRecord
+            ),
+            shipping_method=_by_id_loader(
+                sessions,
+                (ShippingMethod.id, ShippingMethod.name, ShippingMethod.code),
+                MethodRecord,
+            ),
+            items_by_order=_by_order_loader(sessions, _items_statement, ItemRecord),
+            payments_by_order=_by_order_loader(sessions, _payments_statement, PaymentRecord),
+        )
+
+    def prime_from_order(self, order: OrderRecord) -> None:
+        """The page row already holds the order's reference rows: no statement needed
+        when a nested object (a state's country, a city's state) names one of them."""
+        if order.payment_method is not None:
+            self.payment_method.prime(order.payment_method.id, order.payment_method)
+        if order.shipping_method is not None:
+            self.shipping_method.prime(order.shipping_method.id, order.shipping_method)
+        if order.billing_country is not None:
+            self.country.prime(order.billing_country.id, order.billing_country)
+        if order.billing_state is not None:
+            self.state.prime(order.billing_state.id, order.billing_state)
+        if order.billing_city is not None:
+            self.city.prime(order.billing_city.id, order.billing_city)

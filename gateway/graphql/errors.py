@@ -1,0 +1,103 @@
+"""Every GraphQL error carries `extensions.code`; unexpected errors are masked.
+
+GRAPHQL_PARSE_FAILED       the document does not parse
+GRAPHQL_VALIDATION_FAILED  it does not validate against the schema
+BAD_USER_INPUT             `BadUserInput`, or variables that do not fit their types
+UNAUTHENTICATED            `AuthenticationFailed`
+INTERNAL_SERVER_ERROR      anything else: "Internal server error" and the request id;
+                           the traceback goes to the log under the same id
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from gateway.errors import AuthenticationFailed, BadUserInput
+from gateway.observability import context as observed
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "Internal server error"
+# graphql-core words every error in coercing the request's variables this way.
+_VARIABLE_ERROR_PREFIX = "Variable '$"
+
+
+def _with_code(error: GraphQLError, code: str) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def _has_code(error: GraphQLError) -> bool:
+    return bool(error.extensions and "code" in error.extensions)
+
+
+class ErrorCodes(SchemaExtension):
+    """Codes parse and validation errors as their phase ends, and the rest when the
+    operation ends: expected errors by their exception, others masked."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _with_code(error, "GRAPHQL_PARSE_FAILED")
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _with_code(error, "GRAPHQL_VALIDATION_FAILED")
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        observed.set_operation_name(self.execution_context.operation_name)
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [self._coded(error) for error in result.errors]
+            observed.set_error_code(result.errors[0].extensions["code"])  # type: ignore[index]  # set just above
+
+    def _coded(self, error: GraphQLError) -> GraphQLError:
+        if _has_code(error):
+            return error
+        original = error.original_error
+        if isinstance(original, BadUserInput):
+            return _with_code(error, "BAD_USER_INPUT")
+        if isinstance(original, AuthenticationFailed):
+            return _with_code(error, "UNAUTHENTICATED")
+        if error.path is None and error.message.startswith(_VARIABLE_ERROR_PREFIX):
+            return _with_code(error, "BAD_USER_INPUT")
+        return self._masked(error)
+
+    def _masked(self, error: GraphQLError) -> GraphQLError:
+        request_id = _request_id(self.execution_context)
+        logger.error(
+            "internal error in GraphQL request %s at %s: %s",
+            request_id,
+            error.path,
+            error.message,
+            exc_info=error.original_error or error,
+        )
+        return GraphQLError(
+            INTERNAL_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def _request_id(execution_context: ExecutionContext) -> str:
+    request_id: str = getattr(execution_context.context, "request_id", "-")
+    return request_id
+
+
+class GatewaySchema(strawberry.Schema):
+    """Strawberry's schema, minus its error logging: `ErrorCodes` logs what deserves it
+    (internal errors, with the request id) and client mistakes are not logged at all."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Errors are logged by `ErrorCodes` instead."""

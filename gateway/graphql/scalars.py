@@ -1,0 +1,58 @@
+"""The custom scalars `Decimal`, `DateTime` and `Date`, in the wire format REST uses.
+
+They replace Strawberry's built-in scalars of the same names through `scalar_map`, so types
+annotate plain `Decimal`, `datetime` and `date`. `Decimal` and `DateTime` are output only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+from gateway.orders import format_money
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def serialize_decimal(value: Decimal) -> str:
+    return format_money(value)
+
+
+def serialize_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with `Z`; a fraction only when there are microseconds (as REST)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def serialize_date(value: date) -> str:
+    return value.isoformat()
+
+
+def parse_date(value: object) -> date:
+    """`YYYY-MM-DD` only: `date.fromisoformat` alone would also take `20240101`."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("Date must be YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+DECIMAL = strawberry.scalar(
+    name="Decimal",
+    description='An exact amount of money: a string with two decimal places, e.g. "12.50".',
+    serialize=serialize_decimal,
+)
+DATE_TIME = strawberry.scalar(
+    name="DateTime",
+    description="An instant in ISO 8601, in UTC with a Z suffix, e.g. "
+    '"2024-03-01T12:00:00Z" (a fraction of a second only when it is not zero).',
+    serialize=serialize_datetime,
+)
+DATE = strawberry.scalar(
+    name="Date",
+    description='A calendar date, ISO 8601 "YYYY-MM-DD" only, e.g. "2024-03-01".',
+    serialize=serialize_date,
+    parse_value=parse_date,
+)
+SCALAR_MAP: dict[object, ScalarDefinition] = {Decimal: DECIMAL, datetime: DATE_TIME, date: DATE}

@@ -1,0 +1,205 @@
+"""The `Query` root and `build_schema()`. Resolvers stay thin: they parse arguments into the
+core's `OrderQuery` and render what the core returns."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from gateway.errors import BadUserInput
+from gateway.graphql.errors import ErrorCodes, GatewaySchema
+from gateway.graphql.fields import resolver
+from gateway.graphql.ids import decode_global_id, parse_id
+from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
+from gateway.graphql.pagination import OrderConnection, PageArguments, connection
+from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.types import (
+    City,
+    Country,
+    Customer,
+    Info,
+    Node,
+    Order,
+    PaymentMethod,
+    ShippingMethod,
+    State,
+)
+from gateway.orders import (
+    OrderFilter,
+    OrderingKey,
+    OrderQuery,
+    Window,
+    fetch_orders,
+    split_search_terms,
+)
+
+
+async def _orders(
+    info: Info,
+    order_filter: OrderFilter,
+    search: tuple[str, ...] = (),
+    ordering: tuple[OrderingKey, ...] = (),
+) -> OrderQuery:
+    """The caller's orders: every order resolver starts here, so all are customer-scoped."""
+    customer = await info.context.customer()
+    return OrderQuery(
+        customer_id=customer.id,
+        filter=order_filter,
+        search=search,
+        ordering=ordering,
+        zone=info.context.settings.zone,
+    )
+
+
+async def _order_by_id(info: Info, order_id: int) -> Order | None:
+    query = await _orders(info, OrderFilter(id_min=order_id, id_max=order_id))
+    return await _one_order(info, query)
+
+
+async def _one_order(info: Info, query: OrderQuery) -> Order | None:
+    async with info.context.sessions() as session:
+        rows = await fetch_orders(session, query, Window(limit=1))
+    if not rows:
+        return None
+    info.context.loaders.prime_from_order(rows[0])
+    return Order.from_record(rows[0])
+
+
+@strawberry.type(description="Read the authenticated customer's orders.")
+class Query:
+    @resolver(
+        "The authenticated customer's orders, one page at a time. "
+        "Default: the 20 newest (createdAt descending)."
+    )
+    async def my_orders(
+        self,
+        info: Info,
+        filter: Annotated[  # the contract's argument name
+            OrderFilterInput | None, strawberry.argument(description="Which orders.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Free text, as the REST search: every term must appear in the id, "
+                "key, notes, billing country/state/city or billing name or mobile number "
+                '(case- and accent-insensitive; "quoted phrases" stay one term).'
+            ),
+        ] = None,
+        order_by: Annotated[
+            list[OrderOrderByInput] | None,
+            strawberry.argument(
+                description="Sort keys, first one first; default createdAt "
+                "descending. id descending breaks remaining ties."
+            ),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size from the start (0 to the maximum, 100 by default)."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size from the end (0 to the maximum, 100 by default)."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="End before this cursor.")
+        ] = None,
+        offset: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Skip this many orders after the start position "
+                "(numbered pages); with first/after only."
+            ),
+        ] = None,
+    ) -> OrderConnection:
+        context = info.context
+        await context.customer()  # unauthenticated callers learn nothing about their arguments
+        arguments = PageArguments(first=first, after=after, last=last, before=before, offset=offset)
+        settings = context.settings
+        size = arguments.size(settings.graphql_default_page_size, settings.graphql_max_page_size)
+        query = await _orders(
+            info,
+            parse_filter(filter),
+            tuple(split_search_terms(search or "")),
+            parse_ordering(order_by),
+        )
+        window = arguments.window(query, context.cursor_key, size)
+        async with context.sessions() as session:
+            rows = await fetch_orders(session, query, window)
+        for row in rows:
+            context.loaders.prime_from_order(row)
+        return connection(query, arguments, size, rows, context.cursor_key)
+
+    @resolver(
+        "One of the caller's orders, by id or by key (exactly one); "
+        "null when the caller has no such order."
+    )
+    async def my_order(
+        self,
+        info: Info,
+        id: Annotated[  # the contract's argument name
+            strawberry.ID | None,
+            strawberry.argument(description="Global ID or integer database id."),
+        ] = None,
+        key: Annotated[str | None, strawberry.argument(description="The order's key.")] = None,
+    ) -> Order | None:
+        if (id is None) == (key is None):
+            raise BadUserInput("Pass exactly one of id and key.")
+        if id is not None:
+            return await _order_by_id(info, parse_id(id, "Order"))
+        return await _one_order(info, await _orders(info, OrderFilter(key=key)))
+
+    @resolver("The authenticated customer.")
+    async def me(self, info: Info) -> Customer | None:
+        return Customer.from_record(await info.context.customer())
+
+    @resolver(
+        "Any object by global ID; null when it does not exist or "
+        "the caller may not see it (another customer or their orders)."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[  # the contract's argument name
+            strawberry.ID, strawberry.argument(description="A global ID.")
+        ],
+    ) -> Node | None:
+        customer = await info.context.customer()
+        type_name, database_id = decode_global_id(id)
+        loaders = info.context.loaders
+        if type_name == "Order":
+            return await _order_by_id(info, database_id)
+        if type_name == "Customer":
+            return Customer.from_record(customer) if database_id == customer.id else None
+        if type_name == "Country":
+            country = await loaders.country.load(database_id)
+            return None if country is None else Country.from_record(country)
+        if type_name == "State":
+            state = await loaders.state.load(database_id)
+            return None if state is None else State.from_record(state)
+        if type_name == "City":
+            city = await loaders.city.load(database_id)
+            return None if city is None else City.from_record(city)
+        if type_name == "PaymentMethod":
+            method = await loaders.payment_method.load(database_id)
+            return None if method is None else PaymentMethod.from_record(method)
+        method = await loaders.shipping_method.load(database_id)
+        return None if method is None else ShippingMethod.from_record(method)
+
+
+def build_schema() -> strawberry.Schema:
+    """The gateway's schema: strict types, coded errors, REST-formatted scalars."""
+    return GatewaySchema(
+        query=Query,
+        types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
+        extensions=[ErrorCodes],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )

@@ -1,0 +1,1 @@
+"""HTTP semantics shared by every route: caching headers and compression."""

@@ -1,0 +1,112 @@
+"""The order-query core against the plain-Python oracle, on random shops and queries.
+
+Hypothesis draws a shop and several queries per example; the shop is inserted into the
+test's database (fixtures are per test function, so each example empties it again first).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.orders import (
+    OrderField,
+    OrderingKey,
+    OrderQuery,
+    OrderRecord,
+    Window,
+    count_orders,
+    fetch_orders,
+    split_search_terms,
+)
+from tests import oracle
+from tests.factories import Shop, delete_everything, insert_shop
+from tests.strategies import QueryValues, queries, shops
+
+PROPERTIES = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def order_query(values: QueryValues) -> OrderQuery:
+    return OrderQuery(
+        customer_id=values.customer_id,
+        filter=values.filter,
+        search=tuple(split_search_terms(values.search)),
+        ordering=tuple(OrderingKey(OrderField(f), desc) for f, desc in values.ordering),
+        zone=values.zone,
+    )
+
+
+def expected(shop: Shop, values: QueryValues) -> oracle.Expected:
+    return oracle.evaluate(
+        shop,
+        values.customer_id,
+        filter=values.filter,
+        terms=split_search_terms(values.search),
+        ordering=values.ordering,
+        limit=values.window.limit,
+        offset=values.window.offset,
+        zone=values.zone,
+    )
+
+
+def totals_of(records: list[OrderRecord]) -> dict[int, dict[str, str]]:
+    return {r.id: oracle.Totals(**_fields(r)).as_text() for r in records}
+
+
+def _fields(record: OrderRecord) -> dict[str, object]:
+    return {name: getattr(record.totals, name) for name in oracle.Totals.__dataclass_fields__}
+
+
+async def given_shop(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> None:
+    async with sessions() as session:
+        await delete_everything(session)
+        await insert_shop(session, shop)
+
+
+@PROPERTIES
+@given(data=st.data(), shop=shops())
+async def test_count_and_page_match_the_oracle(
+    sessions: async_sessionmaker[AsyncSession], shop: Shop, data: st.DataObject
+) -> None:
+    # given a shop in the database and queries over it
+    await given_shop(sessions, shop)
+    for values in data.draw(st.lists(queries(shop), min_size=1, max_size=4)):
+        want = expected(shop, values)
+        query = order_query(values)
+        window = Window(limit=values.window.limit, offset=values.window.offset)
+
+        # when the core counts and fetches a page
+        async with sessions() as session:
+            count = await count_orders(session, query)
+            records = await fetch_orders(session, query, window)
+
+        # then it finds the oracle's orders, in its order, with its totals
+        assert count == want.count
+        assert [r.id for r in records] == want.ids
+        assert totals_of(records) == {i: t.as_text() for i, t in want.totals.items()}
+
+
+@PROPERTIES
+@given(data=st.data(), shop=shops())
+async def test_no_query_reaches_another_customers_orders(
+    sessions: async_sessionmaker[AsyncSession], shop: Shop, data: st.DataObject
+) -> None:
+    # given a shop with several customers
+    await given_shop(sessions, shop)
+    for values in data.draw(st.lists(queries(shop), min_size=1, max_size=4)):
+        own = {o.id for o in shop.orders if o.customer_id == values.customer_id}
+
+        # when a customer queries their orders, however filtered and searched
+        async with sessions() as session:
+            query = order_query(values)
+            records = await fetch_orders(session, query, Window(limit=100))
+            count = await count_orders(session, query)
+
+        # then every order returned is theirs, and the count covers no one else's
+        assert {r.id for r in records} <= own
+        assert count <= len(own)

@@ -1,0 +1,143 @@
+"""GraphiQL in a real browser against the real service: it loads with no request to any
+other host, and runs a `myOrders` query with a token typed into its headers tab."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).parents[2] / "docs" / "artifacts" / "graphiql.png"
+QUERY = """query MyOrders {
+  myOrders(first: 3) {
+    totalCount
+    nodes { key status total }
+  }
+}"""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium): GraphiQL browser test "
+        "skipped",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _gateway(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gateway", *args]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The real service (`gateway serve`) on a seeded SQLite file: (base URL, a token)."""
+    database_url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    seeded = subprocess.run(
+        _gateway("seed", "--database-url", database_url, "--orders", "30", "--customers", "3"),
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    token = re.search(r"^\s+([0-9a-f]{40})\s+customer 1 ", seeded.stdout, re.MULTILINE)
+    assert token is not None, seeded.stdout
+    port = _free_port()
+    environment = {**os.environ, "GATEWAY_CURSOR_SECRET": "browser-test-secret"}
+    server = subprocess.Popen(
+        _gateway("serve", "--database-url", database_url, "--port", str(port)),
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            assert server.poll() is None, "the service exited"
+            time.sleep(0.2)
+        yield base, token[1]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _set_editor(page, selector: str, text: str) -> None:
+    page.eval_on_selector(selector, "(element, text) => element.CodeMirror.setValue(text)", text)
+
+
+def test_graphiql_runs_my_orders_offline(service: tuple[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, token = service
+    expected = httpx.post(
+        f"{base}/graphql", json={"query": QUERY}, headers={"Authorization": f"Token {token}"}
+    ).json()
+    assert expected["data"]["myOrders"]["totalCount"] > 3
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+
+            # Given GraphiQL, loaded from the service alone
+            page.goto(f"{base}/graphql")
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+            headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+            default_headers = page.eval_on_selector(
+                headers_editor, "element => element.CodeMirror.getValue()"
+            )
+
+            # When a token and a query are entered and run
+            _set_editor(page, headers_editor, json.dumps({"Authorization": f"Token {token}"}))
+            _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
+            page.click(".graphiql-execute-button")
+            page.wait_for_function(
+                "() => document.querySelector('.result-window .CodeMirror')"
+                ".CodeMirror.getValue().includes('totalCount')"
+            )
+            result = page.eval_on_selector(
+                ".result-window .CodeMirror", "element => element.CodeMirror.getValue()"
+            )
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+        finally:
+            browser.close()
+
+    # Then the page shows the API's answer, and nothing was fetched from another host
+    assert default_headers == '{"Authorization": "Token <your key>"}'
+    assert json.loads(result) == expected
+    hosts = {urlsplit(url).netloc for url in requested if not url.startswith("data:")}
+    assert hosts == {urlsplit(base).netloc}
+    assert f"{base}/graphql/static/graphiql.min.js" in requested

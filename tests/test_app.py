@@ -1,0 +1,82 @@
+"""The app skeleton: liveness and readiness, JSON on both, 503 when the database is away."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from gateway.app import create_app
+from gateway.settings import Settings, load_settings
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the whole app for `settings`, lifespan running."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_healthz_says_the_process_is_alive(client):
+    response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_says_the_database_answers(client):
+    response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_readyz_is_503_while_postgresql_is_unreachable_and_the_app_keeps_answering():
+    # Given the app pointed at a PostgreSQL port where nothing listens
+    port = closed_port()
+    settings = load_settings(database_url=f"postgresql://postgres@127.0.0.1:{port}/shop")
+
+    async with serve(settings) as client:
+        # When readiness is asked twice
+        first = await client.get("/readyz")
+        second = await client.get("/readyz")
+        # Then both say 503 in JSON, without internals, and liveness still answers
+        alive = await client.get("/healthz")
+
+    for response in (first, second):
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert alive.status_code == 200
+
+
+async def test_readyz_is_503_when_the_sqlite_folder_is_missing(tmp_path: Path):
+    # Given a SQLite file in a folder that does not exist
+    missing = tmp_path / "no-such-folder" / "shop.sqlite3"
+    settings = load_settings(database_url=f"sqlite:///{missing}")
+
+    async with serve(settings) as client:
+        # When readiness is asked
+        response = await client.get("/readyz")
+        alive = await client.get("/healthz")
+
+    # Then it is 503 in JSON, nothing was created, and liveness still answers
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert not missing.parent.exists()
+    assert alive.json() == {"status": "ok"}

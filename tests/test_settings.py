@@ -1,0 +1,155 @@
+"""Settings: `GATEWAY_*` variables, overrides, database URLs and start-up errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from gateway.errors import ConfigurationError
+from gateway.settings import Settings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts from no `GATEWAY_*` variables (the CI sets some for the suite)."""
+    for name in list(os.environ):
+        if name.startswith("GATEWAY_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults():
+    settings = load_settings()
+
+    assert settings.database_url == "sqlite+aiosqlite:///.gateway/demo.sqlite3"
+    assert settings.is_embedded_default
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert (settings.log_level, settings.timezone) == ("info", "UTC")
+    assert (settings.rest_default_limit, settings.rest_max_limit) == (20, 100)
+    assert (settings.graphql_default_page_size, settings.graphql_max_page_size) == (20, 100)
+    assert settings.trust_proxy is False
+
+
+def test_environment_variables_are_read(monkeypatch):
+    # Given variables for several settings
+    monkeypatch.setenv("GATEWAY_PORT", "9001")
+    monkeypatch.setenv("GATEWAY_WORKERS", "3")
+    monkeypatch.setenv("GATEWAY_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("GATEWAY_TIMEZONE", "Europe/Istanbul")
+    monkeypatch.setenv("GATEWAY_TRUST_PROXY", "true")
+    monkeypatch.setenv("GATEWAY_REST_MAX_LIMIT", "50")
+    monkeypatch.setenv("GATEWAY_DB_POOL_TIMEOUT", "2.5")
+
+    # When settings are loaded
+    settings = load_settings()
+
+    # Then each is typed and normalised
+    assert (settings.port, settings.workers, settings.log_level) == (9001, 3, "warning")
+    assert settings.timezone == "Europe/Istanbul"
+    assert str(settings.zone) == "Europe/Istanbul"
+    assert settings.trust_proxy is True
+    assert settings.rest_max_limit == 50
+    assert settings.db_pool_timeout == 2.5
+
+
+def test_overrides_win_over_the_environment_and_none_means_unset(monkeypatch):
+    # Given a port and a host in the environment
+    monkeypatch.setenv("GATEWAY_PORT", "9001")
+    monkeypatch.setenv("GATEWAY_HOST", "0.0.0.0")
+
+    # When a flag gives the port and another flag is absent (None)
+    settings = load_settings(port=9002, host=None)
+
+    # Then the flag wins and the absent flag leaves the variable in force
+    assert (settings.port, settings.host) == (9002, "0.0.0.0")
+
+
+def test_unrelated_gateway_variables_are_ignored(monkeypatch):
+    # Given the variables the CI and the test suite set for themselves
+    monkeypatch.setenv("GATEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@db/test")
+    monkeypatch.setenv("GATEWAY_TEST_SOMETHING_ELSE", "1")
+
+    # When settings are loaded, then they do not count as (unknown) settings
+    assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://user@host/db", "postgresql+asyncpg://user@host/db"),
+        ("postgres://user@host/db", "postgresql+asyncpg://user@host/db"),
+        ("postgresql://user:s3cret@host:6543/db", "postgresql+asyncpg://user:s3cret@host:6543/db"),
+        ("postgresql+asyncpg://user@host/db", "postgresql+asyncpg://user@host/db"),
+        ("postgresql://user@host/db?sslmode=require", "postgresql+asyncpg://user@host/db?ssl=require"),
+        ("postgres://u@h/db?sslmode=verify-full", "postgresql+asyncpg://u@h/db?ssl=verify-full"),
+        ("  postgresql://user@host/db  ", "postgresql+asyncpg://user@host/db"),
+        ("sqlite:///shop.sqlite3", "sqlite+aiosqlite:///shop.sqlite3"),
+        ("sqlite:///data/shop.sqlite3", "sqlite+aiosqlite:///data/shop.sqlite3"),
+        ("sqlite:////var/lib/shop.sqlite3", "sqlite+aiosqlite:////var/lib/shop.sqlite3"),
+        ("sqlite+aiosqlite:///shop.sqlite3", "sqlite+aiosqlite:///shop.sqlite3"),
+    ],
+)  # fmt: skip
+def test_database_urls_as_users_write_them(monkeypatch, given, expected):
+    # Given a URL in the environment, when settings are loaded, then the async driver is used
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", given)
+    assert load_settings().database_url == expected
+    # and the same through an override
+    assert load_settings(database_url=given).database_url == expected
+
+
+def test_only_the_default_file_is_the_embedded_database():
+    assert load_settings(database_url="sqlite:///.gateway/demo.sqlite3").is_embedded_default
+    assert not load_settings(database_url="sqlite:///other.sqlite3").is_embedded_default
+    assert not load_settings(database_url="postgresql://u@h/db").is_embedded_default
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GATEWAY_PORT", "eighty", "GATEWAY_PORT: Input should be a valid integer"),
+        ("GATEWAY_PORT", "0", "GATEWAY_PORT: Input should be greater than or equal to 1"),
+        ("GATEWAY_PORT", "65536", "GATEWAY_PORT: Input should be less than or equal to 65535"),
+        ("GATEWAY_WORKERS", "0", "GATEWAY_WORKERS: Input should be greater than or equal to 1"),
+        ("GATEWAY_TIMEZONE", "Mars/Olympus", "GATEWAY_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("GATEWAY_TIMEZONE", "../etc/passwd", "GATEWAY_TIMEZONE: unknown time zone"),
+        ("GATEWAY_LOG_LEVEL", "loud", "GATEWAY_LOG_LEVEL: Input should be 'debug', 'info'"),
+        ("GATEWAY_TRUST_PROXY", "maybe", "GATEWAY_TRUST_PROXY: Input should be a valid boolean"),
+        ("GATEWAY_DATABASE_URL", "mysql://u@h/db", "GATEWAY_DATABASE_URL: unsupported database"),
+        ("GATEWAY_DATABASE_URL", "not a url", "GATEWAY_DATABASE_URL: not a database URL"),
+        ("GATEWAY_DATABASE_URL", "", "GATEWAY_DATABASE_URL: not a database URL"),
+        ("GATEWAY_DATABASE_SCHEMA", "a;drop", "GATEWAY_DATABASE_SCHEMA: String should match"),
+        ("GATEWAY_REST_DEFAULT_LIMIT", "500",
+         "GATEWAY_REST_DEFAULT_LIMIT (500) must not exceed GATEWAY_REST_MAX_LIMIT (100)"),
+        ("GATEWAY_GRAPHQL_DEFAULT_PAGE_SIZE", "101",
+         "GATEWAY_GRAPHQL_DEFAULT_PAGE_SIZE (101) must not exceed GATEWAY_GRAPHQL_MAX_PAGE_SIZE "
+         "(100)"),
+    ],
+)  # fmt: skip
+def test_invalid_values_name_the_variable(monkeypatch, variable, value, message):
+    # Given an invalid value
+    monkeypatch.setenv(variable, value)
+
+    # When settings are loaded, then one message names the variable and the problem
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert str(raised.value).startswith(f"invalid configuration: {message}")
+    assert "\n" not in str(raised.value)
+
+
+def test_every_invalid_variable_is_named_at_once(monkeypatch):
+    monkeypatch.setenv("GATEWAY_PORT", "x")
+    monkeypatch.setenv("GATEWAY_WORKERS", "y")
+
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+
+    assert str(raised.value) == (
+        "invalid configuration: GATEWAY_PORT: Input should be a valid integer, unable to parse "
+        "string as an integer; GATEWAY_WORKERS: Input should be a valid integer, unable to "
+        "parse string as an integer"
+    )
+
+
+def test_an_invalid_override_names_its_variable():
+    with pytest.raises(ConfigurationError, match="GATEWAY_PORT: Input should be less than"):
+        load_settings(port=70000)

@@ -18,7 +18,7 @@ from gateway.db.engine import create_engine, create_session_factory
 from gateway.db.indexes import create_indexes, drop_indexes
 from gateway.db.seed import SeedOptions, seed_database
 from gateway.db.tokens import create_token, list_tokens, revoke_token
-from gateway.db.urls import sqlite_path
+from gateway.db.urls import normalize_database_url, sqlite_path
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.observability.multiprocess import shared_metrics_folder
 from gateway.settings import Settings, load_settings
@@ -143,18 +143,26 @@ def _run(coroutine_function: Callable[[], Coroutine[Any, Any, int]]) -> int:
 
 
 async def prepare_embedded_database(settings: Settings) -> bool:
-    """Create and seed the embedded demo database if it does not exist. True if it did."""
+    """Create and seed the embedded demo database if it does not exist. True if it did.
+
+    It is built under a temporary name and renamed into place once seeded, so a first start
+    that is interrupted leaves no half-made database for the next start to trust.
+    """
     path = settings.embedded_path
     if embedded_database_exists(path):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings)
+    partial = path.with_name(f"{path.name}.partial")
+    partial.unlink(missing_ok=True)  # left by an interrupted start
+    url = normalize_database_url(f"sqlite:///{partial}")
+    engine = create_engine(settings.model_copy(update={"database_url": url}))
     try:
         await create_tables(engine)
         print(f"creating the demo database {path} ...", flush=True)
         await seed_database(engine, SeedOptions(), progress=sys.stderr.isatty())
     finally:
         await engine.dispose()
+    partial.replace(path)
     return True
 
 

@@ -46,6 +46,21 @@ class Settings(BaseSettings):
         gzip_minimum_size: responses of at least this many bytes are gzip-compressed for
             clients that accept it (never the legacy REST endpoint); 0: no compression.
         graceful_timeout: seconds a stopping process lets in-flight requests finish.
+        statement_timeout: seconds one SQL statement may run before the database cancels it
+            (PostgreSQL `statement_timeout`; SQLite: the statement is interrupted); the
+            request answers 503. 0: no limit.
+        request_timeout: seconds a whole request may take; past it the service answers 503
+            with `Retry-After` instead of keeping the client waiting. 0: no limit.
+        max_body_bytes: largest request body accepted on `/graphql` and under `/api/`;
+            larger ones are refused with 413 before they are read.
+        graphql_max_depth: deepest field nesting a GraphQL query may have (GraphiQL's own
+            schema query needs 14).
+        graphql_max_aliases: most aliased fields one GraphQL query may have.
+        graphql_max_tokens: most tokens (names, punctuation, values) one GraphQL document may
+            have; longer ones are refused while parsing.
+        graphql_max_cost: highest estimated cost of a GraphQL query: each object field costs
+            1, and a page of orders multiplies the cost of what it selects by its size
+            (`first`/`last`, default page size otherwise).
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
@@ -72,6 +87,14 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     gzip_minimum_size: int = Field(default=1024, ge=0)
     graceful_timeout: int = Field(default=30, ge=1)
+    # Protection: timeouts, request size and GraphQL query limits.
+    statement_timeout: float = Field(default=5.0, ge=0)
+    request_timeout: float = Field(default=10.0, ge=0)
+    max_body_bytes: int = Field(default=65536, ge=1024)
+    graphql_max_depth: int = Field(default=15, ge=1)
+    graphql_max_aliases: int = Field(default=15, ge=0)
+    graphql_max_tokens: int = Field(default=1000, ge=100)
+    graphql_max_cost: int = Field(default=5000, ge=1)
 
     @field_validator("database_url")
     @classmethod

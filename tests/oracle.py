@@ -18,7 +18,7 @@ from gateway.orders import OrderFilter
 from tests.factories import OrderRow, ReferenceRow, Shop
 
 UTC = ZoneInfo("UTC")
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 UNPAYABLE = frozenset({"cancelled", "refunded", "deleted"})
 
 # Unicode's simple uppercase mapping where it differs from Python's full `str.upper` (which

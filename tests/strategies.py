@@ -21,10 +21,11 @@ from gateway.orders import OrderFilter
 from tests.factories import ItemRow, OrderRow, PaymentRow, ReferenceRow, Shop
 
 TRICKY = "ıİiIςΣßẞίΊ%_\\'\""
-ALPHABET = TRICKY + " ,0123456789aAzZéÉöÖçÇşŞğĞüÜαΑωΩόΌ"
+ALPHABET = TRICKY + " ,0123456789aAsSzZéÉöÖçÇşŞğĞüÜσαΑωΩόΌ"
 WORDS = ("Yılmaz", "YILMAZ", "Παπαδόπουλος", "ΟΥΛΟΣ", "Ísland", "ísland", "İstanbul",
          "istanbul", "straße", "STRASSE", "50%_off", "a\\b", "it's", '"quoted"')  # fmt: skip
-ZONES = (ZoneInfo("UTC"), ZoneInfo("Asia/Tehran"), ZoneInfo("America/St_Johns"))
+# UTC; +03:30 and -03:30; one whose midnight falls in a DST gap (2024-09-08) and repeats.
+ZONES = tuple(ZoneInfo(z) for z in ("UTC", "Asia/Tehran", "America/St_Johns", "America/Santiago"))
 
 # Instants that tie across orders and sit around midnight (UTC and local).
 _BASE = datetime(2024, 3, 1, tzinfo=UTC)
@@ -32,9 +33,11 @@ TIMESTAMPS = (
     _BASE,
     _BASE - timedelta(microseconds=1),
     _BASE + timedelta(hours=20, minutes=30),  # the next day in Tehran (+03:30)
-    _BASE + timedelta(hours=2, minutes=29, seconds=59, microseconds=484601),  # St John's: 29 Feb
+    _BASE + timedelta(hours=3, minutes=29, seconds=59, microseconds=484601),  # St John's: 29 Feb
     _BASE + timedelta(days=1, hours=23, minutes=59, seconds=59),
     datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2024, 9, 8, 3, 59, 59, 999999, tzinfo=UTC),  # Santiago: 23:59 on 7 September
+    datetime(2024, 9, 8, 4, tzinfo=UTC),  # Santiago: 01:00 on 8 September (no midnight)
 )
 
 
@@ -170,7 +173,8 @@ def _ids(known: list[int]) -> st.SearchStrategy[int]:
 
 
 def _dates(shop: Shop) -> st.SearchStrategy[date]:
-    days = sorted({o.created_at.date() for o in shop.orders} | {_BASE.date()})
+    stamps = [o.created_at for o in shop.orders] + [o.updated_at for o in shop.orders]
+    days = sorted({t.date() for t in stamps} | {_BASE.date()})
     near = st.sampled_from(days).flatmap(
         lambda d: st.sampled_from([d - timedelta(days=1), d, d + timedelta(days=1)])
     )
@@ -275,16 +279,55 @@ class QueryValues:
     zone: ZoneInfo
 
 
-@st.composite
-def queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
-    """A query by one of the shop's customers, mostly one who has orders."""
+def customers(shop: Shop) -> st.SearchStrategy[int]:
+    """One of the shop's customers, mostly one who has orders."""
     with_orders = sorted({o.customer_id for o in shop.orders}) or list(shop.customer_ids)
-    customer = st.one_of(st.sampled_from(with_orders), st.sampled_from(shop.customer_ids))
+    return st.one_of(st.sampled_from(with_orders), st.sampled_from(shop.customer_ids))
+
+
+@st.composite
+def _mixed_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
     return QueryValues(
-        customer_id=draw(customer),
+        customer_id=draw(customers(shop)),
         filter=draw(order_filters(shop)),
         search=draw(st.just("") | searches(shop)),
         ordering=draw(orderings()),
         window=draw(windows()),
         zone=draw(st.just(ZONES[0]) | st.sampled_from(ZONES)),
     )
+
+
+# Letters whose upper cases collide or do not: ı/i/I/İ, ς/σ/Σ, ß/ẞ/s/S, ί/Ί.
+FOLDING_LETTERS = "ıİiIςσΣßẞsSίΊ%_\\"
+
+
+@st.composite
+def _search_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
+    """Searches only, for one or two awkward letters: they match often, in any case."""
+    return QueryValues(
+        customer_id=draw(customers(shop)),
+        filter=OrderFilter(),
+        search=draw(st.text(FOLDING_LETTERS, min_size=1, max_size=2) | searches(shop)),
+        ordering=draw(orderings()),
+        window=WindowValues(limit=100, offset=0),
+        zone=ZONES[0],
+    )
+
+
+@st.composite
+def _date_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
+    """One date filter in any of the zones, over timestamps around local midnights."""
+    name = draw(st.sampled_from([n for n in FILTER_NAMES if n.startswith(("created", "updated"))]))
+    return QueryValues(
+        customer_id=draw(customers(shop)),
+        filter=OrderFilter(**{name: draw(_dates(shop))}),
+        search="",
+        ordering=(),
+        window=WindowValues(limit=100, offset=0),
+        zone=draw(st.sampled_from(ZONES)),
+    )
+
+
+def queries(shop: Shop) -> st.SearchStrategy[QueryValues]:
+    """Queries over `shop`: anything at all, or aimed at search folding or date bounds."""
+    return st.one_of(_mixed_queries(shop), _search_queries(shop), _date_queries(shop))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import sqlite3
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 
 import gateway
-from gateway.cli import build_parser, main
-from gateway.settings import Settings
+from gateway.cli import build_parser, main, prepare_embedded_database
+from gateway.db.seed import seed_database
+from gateway.settings import Settings, load_settings
 
 KEY = re.compile(r"[0-9a-f]{40}")
 GATEWAY_SCRIPT = Path(sys.executable).parent / "gateway"
@@ -315,3 +317,43 @@ def test_token_commands_refuse_an_unknown_customer(seeded, capsys, customer):
     assert capsys.readouterr().err == f"error: no customer with id or email {customer!r}\n"
     assert main(["token", "list", customer, "--database-url", seeded]) == 2
     assert capsys.readouterr().err == f"error: no customer with id or email {customer!r}\n"
+
+
+# --- the embedded demo database --------------------------------------------------------------
+
+
+def test_the_demo_database_is_made_once(tmp_path, monkeypatch, capsys):
+    # Given an empty working folder and the default settings
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(database_url="sqlite:///.gateway/demo.sqlite3")
+
+    # When the embedded database is prepared twice
+    first = asyncio.run(prepare_embedded_database(settings))
+    made = sorted(p.name for p in (tmp_path / ".gateway").iterdir())
+    second = asyncio.run(prepare_embedded_database(settings))
+
+    # Then the first made exactly the demo file, the second left it alone
+    assert (first, second) == (True, False)
+    assert made == ["demo.sqlite3"]
+    assert capsys.readouterr().out == "creating the demo database .gateway/demo.sqlite3 ...\n"
+
+
+def test_an_interrupted_first_start_leaves_no_demo_database(tmp_path, monkeypatch, capsys):
+    # Given a first start whose seeding is interrupted
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(database_url="sqlite:///.gateway/demo.sqlite3")
+
+    async def interrupted(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr("gateway.cli.seed_database", interrupted)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        asyncio.run(prepare_embedded_database(settings))
+    monkeypatch.setattr("gateway.cli.seed_database", seed_database)
+
+    # Then no demo database exists, and the next start makes a complete one
+    assert not (tmp_path / ".gateway" / "demo.sqlite3").exists()
+    assert asyncio.run(prepare_embedded_database(settings)) is True
+    assert sorted(p.name for p in (tmp_path / ".gateway").iterdir()) == ["demo.sqlite3"]
+    with closing(sqlite3.connect(tmp_path / ".gateway" / "demo.sqlite3")) as connection:
+        assert connection.execute("SELECT count(*) FROM shop_order").fetchone() == (5000,)

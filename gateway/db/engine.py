@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from gateway.db.sqlite import configure_connection
+from gateway.db.sqlite_timeout import interrupt_slow_statements
 from gateway.db.urls import is_sqlite, parse_database_url
 from gateway.settings import Settings
 
@@ -19,6 +20,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     SQLite: foreign keys on, a busy timeout and the Unicode `UPPER` function on every
     connection. PostgreSQL: a sized pool with pre-ping, so connections that died while the
     database restarted are replaced instead of failing a request.
+    Both: statements running longer than `statement_timeout` are cancelled (PostgreSQL's
+    `statement_timeout`; an interrupt on SQLite).
     """
     url = parse_database_url(settings.database_url)
     if is_sqlite(url):
@@ -29,8 +32,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             configure_connection(dbapi_connection, busy_timeout)
 
+        if settings.statement_timeout:
+            interrupt_slow_statements(engine, settings.statement_timeout)
         return engine
     server_settings = {"application_name": "shop-gateway"}
+    if settings.statement_timeout:
+        # In milliseconds; the server cancels the statement (SQLSTATE 57014) itself.
+        server_settings["statement_timeout"] = str(round(settings.statement_timeout * 1000))
     if settings.database_schema:
         server_settings["search_path"] = settings.database_schema
     return _create_async_engine(

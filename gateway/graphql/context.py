@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from gateway.auth import customer_for_token, token_from_header
 from gateway.graphql.dataloaders import Loaders
+from gateway.observability import context as observed
 from gateway.orders.records import CustomerRecord
 from gateway.settings import Settings
 
@@ -52,4 +53,5 @@ class GatewayContext:
             customer = await customer_for_token(session, key)
         # Every order the caller can reach is theirs: `Order.customer` needs no statement.
         self.loaders.customer.prime(customer.id, customer)
+        observed.set_customer_id(customer.id)
         return customer

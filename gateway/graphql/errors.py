@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from gateway.errors import AuthenticationFailed, BadUserInput
+from gateway.graphql.context import GatewayContext
 from gateway.observability import context as observed
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,9 @@ class ErrorCodes(SchemaExtension):
         observed.set_operation_name(self.execution_context.operation_name)
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [self._coded(error) for error in result.errors]
-            observed.set_error_code(result.errors[0].extensions["code"])  # type: ignore[index]  # set just above
+            coded = [self._coded(error) for error in result.errors]
+            result.errors = coded
+            observed.set_error_code(str((coded[0].extensions or {})["code"]))
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         if _has_code(error):
@@ -89,8 +91,8 @@ class ErrorCodes(SchemaExtension):
 
 
 def _request_id(execution_context: ExecutionContext) -> str:
-    request_id: str = getattr(execution_context.context, "request_id", "-")
-    return request_id
+    context: GatewayContext = execution_context.context
+    return context.request_id
 
 
 class GatewaySchema(strawberry.Schema):

@@ -153,6 +153,14 @@ def _schemas() -> dict[str, Any]:
             }
         ),
         "Detail": _object({"detail": _STRING}),
+        "Metadata": _object(
+            {
+                "name": _STRING,
+                "description": _STRING,
+                "renders": {"type": "array", "items": _STRING},
+                "parses": {"type": "array", "items": _STRING},
+            }
+        ),
         "ValidationErrors": {
             "description": "Filter errors: each parameter with its messages.",
             "type": "object",
@@ -238,6 +246,13 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "paths": {
             "/api/shop/customers/me/orders": {
                 "get": listing,
+                "options": {
+                    "summary": "The endpoint's description (DRF metadata)",
+                    "responses": {
+                        "200": _response("What the endpoint renders and parses.", _ref("Metadata")),
+                        "401": {"$ref": "#/components/responses/Unauthorized"},
+                    },
+                },
                 "post": _refused(refused),
                 "put": _refused(refused),
                 "patch": _refused(refused),

@@ -8,6 +8,7 @@ caller answers 400 with all messages in `FILTERS` order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, DecimalException
@@ -174,7 +175,7 @@ def _id_bound(text: str) -> int | None:
     return None if number is None else truncate_to_id(number)
 
 
-_PARSERS: dict[FilterKind, Any] = {
+_PARSERS: dict[FilterKind, Callable[[str], object]] = {
     FilterKind.STATUS: _status,
     FilterKind.STATUS_LIST: _status_list,
     FilterKind.REFERENCE: _reference_id,
@@ -221,7 +222,7 @@ def parse_filters(params: dict[str, str]) -> ParsedFilters:
         except InvalidValue as exc:
             parsed.errors[spec.name] = str(exc)
             continue
-        if spec.kind is FilterKind.REFERENCE:
+        if isinstance(value, int) and spec.kind is FilterKind.REFERENCE:
             parsed.references[spec.name] = value
         parsed.values[spec.name] = value
     return parsed

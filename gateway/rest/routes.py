@@ -29,7 +29,13 @@ from gateway.orders import (
 )
 from gateway.orders.records import CustomerRecord
 from gateway.rest import links
-from gateway.rest.negotiation import NotAcceptable, UnknownFormat, indent_for, select_media_type
+from gateway.rest.negotiation import (
+    RENDERERS,
+    NotAcceptable,
+    UnknownFormat,
+    indent_for,
+    select_media_type,
+)
 from gateway.rest.openapi import openapi_document
 from gateway.rest.params import (
     INVALID_REFERENCE,
@@ -48,11 +54,12 @@ ORDERS_PATH = "/api/shop/customers/me/orders"
 OPENAPI_PATH = "/api/schema/openapi.json"
 NOT_FOUND = {"detail": "Not found."}
 NOT_ACCEPTABLE = {"detail": "Could not satisfy the request Accept header."}
-# DRF's SimpleMetadata for the original view (its name derived from the view class).
+# DRF's SimpleMetadata for the original view. DRF derives the name from the view's class
+# name and the description from its docstring; both are inferred, not observed.
 OPTIONS_METADATA = {
     "name": "Customer Order List",
     "description": "",
-    "renders": ["application/json", "text/html"],
+    "renders": [renderer.media_type for renderer in RENDERERS],
     "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
 }
 ENDPOINT_HEADERS = {"Allow": "GET, HEAD, OPTIONS", "Vary": "Accept"}

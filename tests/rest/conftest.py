@@ -3,6 +3,8 @@ filter tells apart, plus another customer's order that must never show."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,8 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
 
+from gateway.app import create_app
 from gateway.db.models import Order
+from gateway.settings import Settings
 from tests.factories import add_customer, add_order, add_references
 
 ORDERS = "/api/shop/customers/me/orders"
@@ -31,6 +36,17 @@ async def get(client: httpx.AsyncClient, query: str = "", **headers: str) -> htt
 def ids(response: httpx.Response) -> list[int]:
     assert response.status_code == 200, response.text
     return [item["id"] for item in response.json()["results"]]
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """An app for these settings (lifespan running) and a client talking to it, for tests
+    that need other settings than the `client` fixture's or the app's engine."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield app, c
 
 
 @pytest.fixture

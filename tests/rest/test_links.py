@@ -8,10 +8,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gateway.app import create_app
 from gateway.settings import Settings
 from tests.factories import add_customer
-from tests.rest.conftest import AUTH, ORDERS, TOKEN, add_many_orders, get
+from tests.rest.conftest import AUTH, ORDERS, TOKEN, add_many_orders, get, serve
 
 BASE = "http://testserver/api/shop/customers/me/orders"
 
@@ -76,11 +75,8 @@ async def test_links_use_the_host_header(client: httpx.AsyncClient, many: int) -
 @pytest.fixture
 async def proxied(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client on an app that trusts its proxy's X-Forwarded-* headers."""
-    app = create_app(settings.model_copy(update={"trust_proxy": True}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with serve(settings.model_copy(update={"trust_proxy": True})) as (_, client):
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -99,3 +95,12 @@ async def test_links_behind_a_trusted_proxy(
 ) -> None:
     body = (await proxied.get(ORDERS, headers={**AUTH, **forwarded})).json()
     assert body["next"] == f"{prefix}/api/shop/customers/me/orders?limit=20&offset=20"
+
+
+@pytest.mark.parametrize("host", ["[bad", "a b", "exa_mple.com", "x/y"])
+async def test_malformed_host_falls_back_to_the_server_address(
+    client: httpx.AsyncClient, many: int, host: str
+) -> None:
+    response = await client.get(ORDERS, headers={**AUTH, "Host": host})
+    assert response.status_code == 200
+    assert response.json()["next"] == f"{BASE}?limit=20&offset=20"

@@ -48,6 +48,7 @@ def test_every_status_described() -> None:
     assert sorted(LISTING["responses"]) == ["200", "400", "401", "404", "406", "500"]
     refused = DOCUMENT["paths"][ORDERS]["post"]["responses"]
     assert sorted(refused) == ["401", "405"]
+    assert sorted(DOCUMENT["paths"][ORDERS]["options"]["responses"]) == ["200", "401"]
 
 
 async def test_served(client: httpx.AsyncClient) -> None:
@@ -80,6 +81,12 @@ async def test_live_errors_match_their_schemas(
     unauthenticated = await client.get(ORDERS)
     not_acceptable = await client.get(ORDERS, headers={**AUTH, "Accept": "image/png"})
     refused = await client.post(ORDERS, headers=AUTH)
+    options = await client.options(ORDERS, headers=AUTH)
+    metadata = {
+        **DOCUMENT["components"]["schemas"]["Metadata"],
+        "components": DOCUMENT["components"],
+    }
+    jsonschema_rs.validator_for(metadata).validate(options.json())
     detail = {**DOCUMENT["components"]["schemas"]["Detail"], "components": DOCUMENT["components"]}
     for response, status in ((unauthenticated, 401), (not_acceptable, 406), (refused, 405)):
         assert response.status_code == status

@@ -3,13 +3,15 @@ on the three orders of the `shop` fixture (another customer's order never shows)
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.orders import split_search_terms
+from gateway.settings import Settings
 from tests.factories import add_customer, add_order, add_references
 from tests.rest.conftest import (
     ALL,
@@ -19,6 +21,7 @@ from tests.rest.conftest import (
     TOKEN,
     get,
     ids,
+    serve,
 )
 
 N, C, X = NEW_UNPAID, COMPLETED_PAID, CANCELLED_UNPAID
@@ -209,3 +212,25 @@ async def test_ties_broken_by_descending_id(
     second = await add_order(session, me, status="new")
     await session.commit()
     assert ids(await get(client, "ordering=status")) == [second, first]
+
+
+@pytest.fixture
+async def tokyo(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on an app whose date filters use Tokyo's calendar (UTC+9)."""
+    async with serve(settings.model_copy(update={"timezone": "Asia/Tokyo"})) as (_, client):
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("created_date=2024-04-06", []),  # 23:30 UTC is the next morning in Tokyo
+        ("created_date=2024-04-07", [C]),
+        ("created_to=2024-04-06", [N]),
+        ("updated_from=2025-06-04", [X]),
+    ],
+)
+async def test_dates_use_the_configured_zone(
+    tokyo: httpx.AsyncClient, shop: dict[str, Any], query: str, expected: list[int]
+) -> None:
+    assert ids(await get(tokyo, query)) == expected

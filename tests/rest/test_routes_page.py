@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,11 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.applications import Starlette
 
-from gateway.app import create_app
 from gateway.settings import Settings
 from tests.factories import add_customer, add_order, add_references
-from tests.rest.conftest import AUTH, ORDERS, TOKEN, add_many_orders, get
+from tests.rest.conftest import TOKEN, add_many_orders, get, serve
 
 GOLDEN = (
     '{"count":2,"next":null,"previous":null,"results":['
@@ -99,22 +100,14 @@ async def test_golden_page(client: httpx.AsyncClient, session: AsyncSession) -> 
 @pytest.fixture
 async def app_and_client(
     engine: AsyncEngine, settings: Settings
-) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield app, c
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    async with serve(settings) as app_and_client:
+        yield app_and_client
 
 
-@pytest.mark.parametrize("limit", [1, 10, 100])
-async def test_statements_per_request_do_not_grow_with_the_page(
-    app_and_client: tuple[Any, httpx.AsyncClient], session: AsyncSession, limit: int
-) -> None:
-    # given 120 orders (the page statement computes every order's sums in SQL)
-    app, client = app_and_client
-    await add_many_orders(session, 120)
-    await get(client, "limit=1")  # the first connection's set-up is not the request's
+@contextmanager
+def recorded_statements(app: Starlette) -> Iterator[list[str]]:
+    """The SQL the app's engine sends to the driver inside the block."""
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -123,11 +116,22 @@ async def test_statements_per_request_do_not_grow_with_the_page(
     sync_engine = app.state.database.engine.sync_engine
     event.listen(sync_engine, "before_cursor_execute", record)
     try:
-        # when one page is read
-        response = await client.get(f"{ORDERS}?limit={limit}&search=bulk&is_paid=true",
-                                    headers=AUTH)  # fmt: skip
+        yield statements
     finally:
         event.remove(sync_engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("limit", [1, 10, 100])
+async def test_statements_per_request_do_not_grow_with_the_page(
+    app_and_client: tuple[Starlette, httpx.AsyncClient], session: AsyncSession, limit: int
+) -> None:
+    # given 120 orders (the page statement computes every order's sums in SQL)
+    app, client = app_and_client
+    await add_many_orders(session, 120)
+    await get(client, "limit=1")  # the first connection's set-up is not the request's
+    # when one page is read
+    with recorded_statements(app) as statements:
+        response = await get(client, f"limit={limit}&search=bulk&is_paid=true")
     # then authentication, count and page: three statements, whatever the page size
     assert len(response.json()["results"]) == limit
     assert len(statements) == 3
@@ -137,22 +141,13 @@ async def test_statements_per_request_do_not_grow_with_the_page(
 
 
 async def test_single_id_filters_cost_one_lookup_each(
-    app_and_client: tuple[Any, httpx.AsyncClient], session: AsyncSession
+    app_and_client: tuple[Starlette, httpx.AsyncClient], session: AsyncSession
 ) -> None:
     app, client = app_and_client
     await add_references(session)
     await add_many_orders(session, 3)
     await get(client, "limit=1")
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sync_engine = app.state.database.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as statements:
         response = await get(client, "payment_method=1&billing_city=2")
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
     assert response.json()["count"] == 0
     assert len(statements) == 4  # auth, one lookup per id filter, count; no page to read

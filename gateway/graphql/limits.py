@@ -1,0 +1,276 @@
+"""Query limits: depth, aliases, tokens and an estimated cost, checked before anything runs.
+
+A query over a limit fails with `extensions.code` `QUERY_TOO_COMPLEX` and a message naming
+the limit and the value ("Query depth 16 exceeds the limit of 15"); no resolver runs, so no
+SQL is sent.
+
+Tokens are counted by graphql-core's parser itself (`parse_options["max_tokens"]`), which
+stops reading a long document early. Depth, aliases and cost are measured on the parsed,
+validated document with the request's variables (a page size may come from a variable), as
+execution starts; a result set then takes the place of execution.
+`QueryLimiter` adds no validation rule: Strawberry's validation cache is keyed by the rule
+classes, and rule classes made per request would defeat it (Strawberry issue 4635).
+
+Cost: every field that returns an object (or a list of objects) costs 1, leaves cost 0, and a
+field with `first`/`last` (a page) multiplies the cost of what it selects by the page size:
+`myOrders(first: 100) { edges { node { items { productId } } } }` costs 1 + 100 × 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    Lexer,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+    VariableNode,
+    get_named_type,
+    get_operation_ast,
+    is_leaf_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
+from strawberry.extensions import SchemaExtension
+
+from gateway.settings import Settings
+
+CODE = "QUERY_TOO_COMPLEX"
+PAGE_SIZE_ARGUMENTS = ("first", "last")
+_META_FIELDS = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
+# graphql-core words the error of `max_tokens` this way.
+_TOKENS_ERROR = "tokens. Parsing aborted."
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """The limits of one schema, from the settings.
+
+    Attributes:
+        max_depth, max_aliases, max_tokens, max_cost: the limits (see `Settings`).
+        default_page_size, max_page_size: the page size a page field counts without
+            `first`/`last`, and the most it counts with them (more is refused by the
+            field itself, as `BAD_USER_INPUT`).
+    """
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_cost: int
+    default_page_size: int
+    max_page_size: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryLimits:
+        return cls(
+            max_depth=settings.graphql_max_depth,
+            max_aliases=settings.graphql_max_aliases,
+            max_tokens=settings.graphql_max_tokens,
+            max_cost=settings.graphql_max_cost,
+            default_page_size=settings.graphql_default_page_size,
+            max_page_size=settings.graphql_max_page_size,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What a selection set asks for: nesting depth, aliased fields, estimated cost."""
+
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+
+    def beside(self, other: Measure) -> Measure:
+        """Two selections side by side: the deeper depth, the sums of the rest."""
+        return Measure(
+            max(self.depth, other.depth), self.aliases + other.aliases, self.cost + other.cost
+        )
+
+
+class _Measurer:
+    """Walks one operation. Fragments are measured once each and remembered, so a document
+    that spreads fragments into fragments cannot make the walk itself explode."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: Mapping[str, Any],
+        limits: QueryLimits,
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.limits = limits
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.measured: dict[str, Measure] = {}
+
+    def selection_set(self, selections: SelectionSetNode, parent: GraphQLNamedType) -> Measure:
+        total = Measure()
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                total = total.beside(self.field(selection, parent))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = parent if condition is None else self._type(condition.name.value)
+                total = total.beside(self.selection_set(selection.selection_set, inner))
+            elif isinstance(selection, FragmentSpreadNode):
+                total = total.beside(self.fragment(selection.name.value))
+        return total
+
+    def fragment(self, name: str) -> Measure:
+        if name not in self.measured:
+            definition = self.fragments[name]
+            condition = self._type(definition.type_condition.name.value)
+            self.measured[name] = self.selection_set(definition.selection_set, condition)
+        return self.measured[name]
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType) -> Measure:
+        alias = 1 if node.alias is not None else 0
+        definition = self._field_definition(parent, node.name.value)
+        field_type = get_named_type(definition.type)
+        if node.selection_set is None or is_leaf_type(field_type):
+            return Measure(depth=1, aliases=alias, cost=0)
+        inner = self.selection_set(node.selection_set, field_type)
+        return Measure(
+            depth=1 + inner.depth,
+            aliases=alias + inner.aliases,
+            cost=1 + self._page_size(node, definition) * inner.cost,
+        )
+
+    def _page_size(self, node: FieldNode, definition: GraphQLField) -> int:
+        """The multiplier of a field's selection: its page size, 1 for other fields."""
+        if not any(name in definition.args for name in PAGE_SIZE_ARGUMENTS):
+            return 1
+        for argument in node.arguments or ():
+            if argument.name.value not in PAGE_SIZE_ARGUMENTS:
+                continue
+            value: object = None
+            if isinstance(argument.value, IntValueNode):
+                value = int(argument.value.value)
+            elif isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return min(max(value, 0), self.limits.max_page_size)
+        return self.limits.default_page_size
+
+    def _type(self, name: str) -> GraphQLNamedType:
+        named = self.schema.get_type(name)
+        assert named is not None  # the document passed validation
+        return named
+
+    @staticmethod
+    def _field_definition(parent: GraphQLNamedType, name: str) -> GraphQLField:
+        if name in _META_FIELDS:
+            return _META_FIELDS[name]
+        fields: dict[str, GraphQLField] = getattr(parent, "fields")  # noqa: B009  # objects and interfaces only: the document passed validation
+        return fields[name]
+
+
+def measure_operation(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    limits: QueryLimits,
+) -> Measure | None:
+    """The measure of the operation that will run; None when the document does not say
+    which one (execution reports that)."""
+    operation = get_operation_ast(document, operation_name)
+    root = None if operation is None else schema.get_root_type(operation.operation)
+    if operation is None or root is None:
+        return None
+    measurer = _Measurer(schema, document, variables or {}, limits)
+    return measurer.selection_set(operation.selection_set, root)
+
+
+def violation(measure: Measure, limits: QueryLimits) -> str | None:
+    """The message for the first limit the measure exceeds, if any."""
+    checks = (
+        ("Query depth", measure.depth, limits.max_depth),
+        ("Query alias count", measure.aliases, limits.max_aliases),
+        ("Query cost", measure.cost, limits.max_cost),
+    )
+    for name, value, limit in checks:
+        if value > limit:
+            return f"{name} {value} exceeds the limit of {limit}."
+    return None
+
+
+def count_tokens(query: str) -> int | None:
+    """The number of tokens in `query`, as the parser counts them; None if it does not lex."""
+    lexer = Lexer(Source(query))
+    count = 0
+    try:
+        while lexer.advance().kind is not TokenKind.EOF:
+            count += 1
+    except GraphQLSyntaxError:
+        return None
+    return count
+
+
+def too_complex(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": CODE})
+
+
+class QueryLimiter(SchemaExtension):
+    """Enforces `QueryLimits` on every operation (one instance per request, built from
+    limits made once with the schema).
+
+    Listed before `ErrorCodes`, so that its hooks finish after `ErrorCodes`' and its code
+    replaces the generic `GRAPHQL_PARSE_FAILED` of the token limit.
+    """
+
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        for error in context.pre_execution_errors or ():
+            if _TOKENS_ERROR in error.message:
+                # Recoded in place: Strawberry answers with this very error object.
+                count = count_tokens(context.query or "")
+                value = f" {count}" if count is not None else ""
+                limit = self.limits.max_tokens
+                error.message = f"Query token count{value} exceeds the limit of {limit}."
+                error.extensions = {"code": CODE}
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.result is None:
+            measure = measure_operation(
+                context.schema._schema,  # graphql-core's schema, as Strawberry's own extensions read it
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+                self.limits,
+            )
+            message = None if measure is None else violation(measure, self.limits)
+            if message is not None:
+                # A result set before execution replaces it: no resolver runs.
+                context.result = ExecutionResult(data=None, errors=[too_complex(message)])
+        yield

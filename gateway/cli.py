@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key", help="the 40-character key")
     revoke.set_defaults(handler=token_revoke_command)
     _add_schema_command(commands)
+    _add_apq_command(commands)
     return parser
 
 
@@ -363,6 +364,40 @@ def schema_export_command(args: argparse.Namespace) -> int:
         sys.stdout.write(sdl)
     else:
         args.output.write_text(sdl, encoding="utf-8")
+    return 0
+
+
+# --- apq -------------------------------------------------------------------------------------
+
+
+def _add_apq_command(commands: Any) -> None:
+    apq = commands.add_parser(
+        "apq", help="persisted queries", description="Registered GraphQL documents."
+    )
+    apq_commands = apq.add_subparsers(dest="apq_command", required=True, metavar="COMMAND")
+    register = apq_commands.add_parser(
+        "register",
+        help="register GraphQL documents in the persisted-queries manifest",
+        description="Add each FILE's whole text as one document to the manifest "
+        "($GATEWAY_PERSISTED_QUERIES_FILE, or --manifest) and print its SHA-256, the hash "
+        "clients send. With GATEWAY_PERSISTED_QUERIES_ONLY=true the service runs only these.",
+    )
+    register.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    register.add_argument("--manifest", type=Path, help="manifest file to update")
+    register.set_defaults(handler=apq_register_command)
+
+
+def apq_register_command(args: argparse.Namespace) -> int:
+    from gateway.graphql.persisted import register_documents
+
+    manifest = args.manifest or Path(load_settings().persisted_queries_file or "")
+    if not str(manifest) or str(manifest) == ".":
+        raise ConfigurationError(
+            "GATEWAY_PERSISTED_QUERIES_FILE: not set; pass --manifest or set the variable"
+        )
+    documents = [path.read_text(encoding="utf-8") for path in args.files]
+    for path, digest in zip(args.files, register_documents(manifest, documents), strict=True):
+        print(f"{digest}  {path}")
     return 0
 
 

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         graphql_max_cost: highest estimated cost of a GraphQL query: each object field costs
             1, and a page of orders multiplies the cost of what it selects by its size
             (`first`/`last`, default page size otherwise).
+        apq_cache_size: documents each process remembers for automatic persisted queries
+            (Apollo protocol); 0: only registered documents are known.
+        persisted_queries_file: JSON manifest of registered documents
+            (`gateway apq register FILE…` writes it); empty: none.
+        persisted_queries_only: allow-list mode: run only documents registered in
+            `persisted_queries_file`, sent by hash or in full.
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
@@ -95,6 +101,10 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=15, ge=0)
     graphql_max_tokens: int = Field(default=1000, ge=100)
     graphql_max_cost: int = Field(default=5000, ge=1)
+    # Automatic persisted queries.
+    apq_cache_size: int = Field(default=1000, ge=0)
+    persisted_queries_file: str = ""
+    persisted_queries_only: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -136,6 +146,8 @@ class Settings(BaseSettings):
                     f"GATEWAY_{default.upper()} ({getattr(self, default)}) must not exceed "
                     f"GATEWAY_{maximum.upper()} ({getattr(self, maximum)})"
                 )
+        if self.persisted_queries_only and not self.persisted_queries_file:
+            raise ValueError("GATEWAY_PERSISTED_QUERIES_ONLY needs GATEWAY_PERSISTED_QUERIES_FILE")
         return self
 
     @property

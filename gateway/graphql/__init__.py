@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
 from gateway.orders.cursor import cursor_key
@@ -16,11 +19,21 @@ __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 
 def graphql_routes(settings: Settings) -> list[BaseRoute]:
     """`/graphql` and the GraphiQL assets under `/graphql/static/`."""
-    view = GatewayGraphQL(build_schema(), cursor_key(settings))
+    view = GatewayGraphQL(build_schema(), cursor_key(settings), persisted_queries(settings))
     return [
         Route("/graphql", view, methods=["GET", "POST"]),
         Mount("/graphql/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"),
     ]
+
+
+def persisted_queries(settings: Settings) -> PersistedQueries:
+    """The persisted-query store, with the registered documents of the manifest."""
+    path = settings.persisted_queries_file
+    return PersistedQueries(
+        registered=load_manifest(Path(path)) if path else {},
+        capacity=settings.apq_cache_size,
+        only_registered=settings.persisted_queries_only,
+    )
 
 
 def schema_sdl() -> str:

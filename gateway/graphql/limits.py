@@ -199,7 +199,8 @@ def measure_operation(
     root = None if operation is None else schema.get_root_type(operation.operation)
     if operation is None or root is None:
         return None
-    measurer = _Measurer(schema, document, variables or {}, limits)
+    given = variables if isinstance(variables, Mapping) else {}
+    measurer = _Measurer(schema, document, given, limits)
     return measurer.selection_set(operation.selection_set, root)
 
 
@@ -254,16 +255,17 @@ class QueryLimiter(SchemaExtension):
             if _TOKENS_ERROR in error.message:
                 # Recoded in place: Strawberry answers with this very error object.
                 count = count_tokens(context.query or "")
-                value = f" {count}" if count is not None else ""
                 limit = self.limits.max_tokens
+                value = f" {count}" if count is not None and count > limit else ""
                 error.message = f"Query token count{value} exceeds the limit of {limit}."
                 error.extensions = {"code": CODE}
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.result is None:
+            # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
             measure = measure_operation(
-                context.schema._schema,  # graphql-core's schema, as Strawberry's own extensions read it
+                context.schema._schema,
                 context.graphql_document,
                 context.operation_name,
                 context.variables,

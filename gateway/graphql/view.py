@@ -6,14 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
 
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
+from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
 from gateway.observability.context import request_id
 from gateway.observability.request_id import new_request_id
 
@@ -26,13 +31,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     Parameters:
         schema: the schema to execute.
         cursor_key: the HMAC key for this deployment's cursors.
+        persisted: the persisted-query store (automatic persisted queries, allow-list).
     """
 
-    def __init__(self, schema: BaseSchema, cursor_key: bytes) -> None:
+    def __init__(self, schema: BaseSchema, cursor_key: bytes, persisted: PersistedQueries) -> None:
         super().__init__(
             schema, graphql_ide="graphiql", allow_queries_via_get=True, subscription_protocols=()
         )
         self.cursor_key = cursor_key
+        self.persisted = persisted
         self.graphiql_page = (STATIC_DIRECTORY / "graphiql.html").read_text(encoding="utf-8")
 
     async def get_context(
@@ -49,6 +56,35 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             cursor_key=self.cursor_key,
             loaders=Loaders.create(sessions),
             request_id=request_id() or new_request_id(),
+        )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """GraphiQL for a browser's plain GET; a GET carrying a query or a persisted-query
+        hash is an operation, whatever its Accept header."""
+        params = request.query_params
+        return (
+            request.method == "GET"
+            and params.get("query") is None
+            and params.get("extensions") is None
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Resolve a persisted query (by hash, or checked and remembered) before running."""
+        try:
+            request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryError as exc:
+            return ExecutionResult(data=None, errors=[exc.error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
         )
 
     def decode_json(self, data: str | bytes) -> object:

@@ -19,7 +19,8 @@ class DeadlineMiddleware:
     """Cancels a request under `paths` that runs longer than `seconds` and answers 503.
 
     Cancelling unwinds the request's `async with` blocks, so its database sessions go back
-    to the pool. A response already started cannot be replaced: it is cut short instead.
+    to the pool. A response already started cannot be replaced: the error propagates and the
+    server drops the connection, so the client never takes a cut body for a whole one.
 
     Parameters:
         seconds: the time budget of one request.
@@ -54,5 +55,6 @@ class DeadlineMiddleware:
             if not deadline.expired():
                 raise  # the application's own timeout, not the deadline
             logger.warning("request exceeded its %s s deadline: %s", self.seconds, scope["path"])
-            if not started:
-                await self.refusals.unavailable(scope["path"])(scope, receive, send)
+            if started:
+                raise  # too late for a 503: the server drops the connection instead
+            await self.refusals.unavailable(scope["path"])(scope, receive, send)

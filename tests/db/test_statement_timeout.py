@@ -1,0 +1,75 @@
+"""A statement that runs longer than `statement_timeout` is cancelled by the database
+(PostgreSQL) or interrupted (SQLite), counts as unavailable, and leaves the connection usable."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from gateway.db.engine import create_engine
+from gateway.db.errors import is_database_unavailable
+from gateway.settings import Settings, load_settings
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+
+LIMIT = 0.3
+# Several seconds of work on each backend, far past the limit.
+SLOW = {
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 200000000) "
+    "SELECT count(*) FROM n",
+    "postgresql": "SELECT pg_sleep(5)",
+}
+QUICK = {
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 1000) "
+    "SELECT count(*) FROM n",
+    "postgresql": "SELECT count(*) FROM generate_series(1, 1000)",
+}
+
+
+async def test_a_slow_statement_is_cancelled_at_the_limit(backend: str, settings: Settings) -> None:
+    # given an engine with a short statement timeout
+    engine = create_engine(settings.model_copy(update={"statement_timeout": LIMIT}))
+    try:
+        # when a statement runs past it
+        started = time.monotonic()
+        with pytest.raises(DBAPIError) as raised:
+            async with engine.connect() as connection:
+                await connection.execute(text(SLOW[backend]))
+        elapsed = time.monotonic() - started
+
+        # then it stops at about the limit, as "unavailable", and the engine still works
+        assert LIMIT <= elapsed < LIMIT + 1.5
+        assert is_database_unavailable(raised.value) is True
+        async with engine.connect() as connection:
+            assert (await connection.execute(text(QUICK[backend]))).scalar() == 1000
+    finally:
+        await engine.dispose()
+
+
+async def test_statements_within_the_limit_are_untouched(backend: str, settings: Settings) -> None:
+    # given a limit and statements that each finish well within it, one after the other
+    engine = create_engine(settings.model_copy(update={"statement_timeout": LIMIT}))
+    try:
+        async with engine.connect() as connection:
+            for _ in range(5):
+                assert (await connection.execute(text(QUICK[backend]))).scalar() == 1000
+            # then a connection that sat idle longer than the limit is not interrupted later
+            time.sleep(LIMIT + 0.1)  # noqa: ASYNC251  # idle time on purpose, no I/O to await
+            assert (await connection.execute(text(QUICK[backend]))).scalar() == 1000
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)
+async def test_postgresql_sessions_carry_the_limit_in_milliseconds() -> None:
+    # given PostgreSQL settings with a 2.5 s statement timeout
+    engine = create_engine(load_settings(database_url=POSTGRES_URL, statement_timeout=2.5))
+    try:
+        # then every connection runs with statement_timeout = 2500 ms
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SHOW statement_timeout"))).scalar() == "2500ms"
+    finally:
+        await engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -212,6 +213,10 @@ def serve_command(args: argparse.Namespace) -> int:
             f"Ready check:   {base}/readyz\n",
             flush=True,
         )
+    if settings.workers > 1 and not settings.cursor_secret and not settings.is_embedded_default:
+        # One key for all workers of this `serve`, so a cursor works whichever worker
+        # answers; a restart still changes it (set GATEWAY_CURSOR_SECRET to keep cursors).
+        settings = settings.model_copy(update={"cursor_secret": secrets.token_urlsafe(32)})
     _export(settings)
     with shared_metrics_folder(settings.workers):
         uvicorn.run(

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
         sqlite_busy_timeout: seconds SQLite waits for a lock before failing.
         cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
             it. Empty: the embedded default keeps a generated one beside its database file;
-            any other database requires it to be set.
+            on any other database each process generates its own (with a warning), so
+            cursors do not survive a restart and are not valid across workers.
         log_format: `json` (one JSON object per line), `text`, or `auto`: text when stdout
             is a terminal, JSON lines otherwise.
         cors_origins: comma-separated browser origins (`https://shop.example`) allowed to call

@@ -141,7 +141,15 @@ class OrderQuery:
             later = _later(key, value, ascending=(not key.descending) == forward)
             alternatives.append(and_(*equal_so_far, later))
             equal_so_far.append(key.column.is_(None) if value is None else key.column == value)
-        return or_(*alternatives)
+        beyond = or_(*alternatives)
+        first, first_value = self.ordering[0], values[0]
+        if first.field in NULLABLE_FIELDS or first_value is None:
+            return beyond
+        # Implied by `beyond`, but stated alone it bounds an index range scan, so a page deep
+        # in the list costs about what the first page costs.
+        if (not first.descending) == forward:
+            return and_(first.column >= first_value, beyond)
+        return and_(first.column <= first_value, beyond)
 
     def sort_values(self, row: Any) -> tuple[Any, ...]:
         """The sort-key values of a row of `page_statement`, for a cursor."""

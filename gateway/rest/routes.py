@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.auth import customer_for_token, token_from_header
 from gateway.errors import AuthenticationFailed
+from gateway.observability import context as observed
 from gateway.orders import (
     FILTERS,
     OrderQuery,
@@ -112,6 +113,7 @@ async def customer_orders(request: Request) -> Response:
         try:
             token = token_from_header(_header(request, b"authorization"))
             customer = await customer_for_token(session, token)
+            observed.set_customer_id(customer.id)
         except AuthenticationFailed as exc:
             return answer(401, {"detail": str(exc)}, **{"WWW-Authenticate": "Token"})
         method = request.method.upper()

@@ -175,21 +175,21 @@ def computed_fields(totals: oracle.Totals) -> dict[str, Any]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(data=st.data(), shop=shops())
+@given(data=st.data())
 async def test_endpoint_answers_like_the_oracle(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
-    shop: Shop,
     data: st.DataObject,
 ) -> None:
     # given a shop in which customer A holds the token
+    shop = data.draw(shops(), label="shop")
     me = shop.customer_ids[0]
     async with sessions() as session:
         await delete_everything(session)
         await insert_shop(session, shop, tokens={me: TOKEN})
     others = {o.id: o.key for o in shop.orders if o.customer_id != me}
 
-    for request in data.draw(st.lists(requests(shop), min_size=1, max_size=3)):
+    for request in data.draw(st.lists(requests(shop), min_size=1, max_size=3), label="requests"):
         # when A sends a random query string
         query = urlencode(request.params)
         response = await client.get(

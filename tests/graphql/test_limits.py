@@ -1,0 +1,263 @@
+"""Query limits: depth, aliases, tokens and cost are measured as documented, a query over a
+limit is refused with QUERY_TOO_COMPLEX before any SQL runs, and the validation cache stays
+effective with the limits on."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import strawberry.schema.schema as strawberry_schema
+from graphql import get_introspection_query, parse
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.app import create_app
+from gateway.graphql.limits import Measure, QueryLimits, measure_operation
+from gateway.graphql.schema import build_schema
+from gateway.settings import Settings, load_settings
+from tests.graphql.conftest import MY_TOKEN, Customers
+from tests.sql_counter import count_statements
+
+AUTH = {"Authorization": f"Token {MY_TOKEN}"}
+INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
+LIMITS = QueryLimits.from_settings(load_settings())
+SCHEMA = build_schema()._schema
+
+BRIEF_EXAMPLE = "{ myOrders(first: 100) { edges { node { items { productId } } } } }"
+FULL_PAGE = """
+query Page($first: Int) {
+  myOrders(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { key customer { id } paymentMethod { name } shippingMethod { name }
+      billingCountry { name } billingState { name country { code } }
+      billingCity { name state { name country { code } } } items { productId total }
+      payments { amount } } }
+  }
+}
+"""
+# 14 `ofType` levels: depth 17 (introspection is measured like everything else).
+TOO_DEEP = "{ __schema { types { " + "ofType { " * 14 + "name" + " }" * 14 + " } } }"
+TOO_MANY_ALIASES = "{ " + " ".join(f"a{n}: me {{ id }}" for n in range(16)) + " }"
+TOO_COSTLY = (
+    "{ "
+    + " ".join(
+        f"p{n}: myOrders(first: 100) {{ edges {{ node {{ billingCity {{ state {{ country {{ name }}"
+        f" }} }} customer {{ id }} items {{ productId }} payments {{ amount }} }} }} }}"
+        for n in range(7)
+    )
+    + " }"
+)
+TOO_LONG = "{ me { " + "id " * 1000 + "} }"  # 1005 tokens
+
+
+def measure(document: str, variables: dict[str, Any] | None = None) -> Measure:
+    result = measure_operation(SCHEMA, parse(document), None, variables, LIMITS)
+    assert result is not None
+    return result
+
+
+def test_page_size_multiplies_the_nested_cost() -> None:
+    # myOrders 1 + 100 × (edges 1 + node 1 + items 1); the leaf costs nothing
+    assert measure(BRIEF_EXAMPLE) == Measure(depth=5, aliases=0, cost=301)
+
+
+@pytest.mark.parametrize(
+    ("variables", "cost"),
+    [
+        ({"first": 7}, 1 + 7 * 2),
+        ({}, 1 + 20 * 2),  # default page size
+        ({"first": None}, 1 + 20 * 2),
+        ({"first": 10**12}, 1 + 100 * 2),  # counted at the cap; the field refuses it
+        ({"first": -5}, 1),
+        ({"first": "7"}, 1 + 20 * 2),  # not an Int: the variable check refuses it later
+    ],
+)
+def test_page_size_comes_from_variables(variables: dict[str, Any], cost: int) -> None:
+    document = "query ($first: Int) { myOrders(first: $first) { nodes { items { productId } } } }"
+
+    assert measure(document, variables).cost == cost
+
+
+def test_last_counts_like_first() -> None:
+    assert measure("{ myOrders(last: 3) { nodes { customer { id } } } }").cost == 1 + 3 * 2
+
+
+def test_fragments_count_where_they_are_spread() -> None:
+    document = """
+    { a: myOrders(first: 2) { nodes { ...Parts } } b: myOrders(first: 3) { nodes { ...Parts } } }
+    fragment Parts on Order { c: customer { id } billingCity { ... on City { state { name } } } }
+    """
+
+    # each page: 1 + size × (nodes 1 + customer 1 + billingCity 1 + state 1); aliases a, b, c, c
+    assert measure(document) == Measure(depth=5, aliases=4, cost=(1 + 2 * 4) + (1 + 3 * 4))
+
+
+def test_a_fragment_bomb_is_measured_without_exploding() -> None:
+    # given 40 fragments, each spreading the next one twice: 2**40 fields once expanded
+    levels = 40
+    fragments = [
+        f"fragment F{n} on Customer {{ ...F{n + 1} a{n}: id ...F{n + 1} }}" for n in range(levels)
+    ]
+    fragments.append(f"fragment F{levels} on Customer {{ id }}")
+    document = "{ me { ...F0 } } " + " ".join(fragments)
+
+    # when it is measured
+    started = time.monotonic()
+    result = measure(document)
+
+    # then quickly, with every alias counted as often as it is spread
+    assert time.monotonic() - started < 0.5
+    assert result == Measure(depth=2, aliases=2**levels - 1, cost=1)
+
+
+@pytest.fixture
+async def limited_client(
+    engine: AsyncEngine, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole app with small, configured limits."""
+    configured = settings.model_copy(
+        update={
+            "graphql_max_depth": 4,
+            "graphql_max_aliases": 1,
+            "graphql_max_cost": 300,
+            "graphql_max_tokens": 100,
+        }
+    )
+    app = create_app(configured)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+async def refused(client: httpx.AsyncClient, document: str, **variables: Any) -> list[Any]:
+    """The errors of a refused query; asserts that no SQL statement ran for it."""
+    with count_statements() as log:
+        response = await client.post(
+            "/graphql", json={"query": document, "variables": variables}, headers=AUTH
+        )
+    assert log.statements == []
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    errors: list[Any] = body["errors"]
+    return [(e["message"], e["extensions"]["code"]) for e in errors]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (TOO_DEEP, "Query depth 17 exceeds the limit of 15."),
+        (TOO_MANY_ALIASES, "Query alias count 16 exceeds the limit of 15."),
+        (TOO_COSTLY, "Query cost 5607 exceeds the limit of 5000."),
+    ],
+    ids=["depth", "aliases", "cost"],
+)
+async def test_default_limits_refuse_before_any_sql(
+    client: httpx.AsyncClient, customers: Customers, document: str, message: str
+) -> None:
+    assert await refused(client, document) == [(message, "QUERY_TOO_COMPLEX")]
+
+
+async def test_the_token_limit_refuses_while_parsing(
+    client: httpx.AsyncClient, customers: Customers
+) -> None:
+    response = await client.post("/graphql", json={"query": TOO_LONG}, headers=AUTH)
+
+    errors = response.json()["errors"]
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        ("Query token count 1005 exceeds the limit of 1000.", {"code": "QUERY_TOO_COMPLEX"})
+    ]
+
+
+async def test_queries_within_the_defaults_run(
+    client: httpx.AsyncClient, customers: Customers
+) -> None:
+    # a full page of 100 orders with every nested object (cost 1401) and GraphiQL's
+    # schema query (depth 14) are within the defaults
+    page = await client.post(
+        "/graphql", json={"query": FULL_PAGE, "variables": {"first": 100}}, headers=AUTH
+    )
+    introspection = await client.post("/graphql", json={"query": INTROSPECTION_QUERY})
+
+    assert page.json() == {
+        "data": {
+            "myOrders": {
+                "totalCount": 0,
+                "pageInfo": {"hasNextPage": False, "endCursor": None},
+                "edges": [],
+            }
+        }
+    }
+    assert "errors" not in introspection.json()
+    assert measure(FULL_PAGE, {"first": 100}).cost == 1401
+
+
+async def test_limits_are_configurable(
+    limited_client: httpx.AsyncClient, customers: Customers
+) -> None:
+    client = limited_client
+
+    deep = "{ myOrders { nodes { billingCity { state { name } } } } }"
+    aliased = "{ a: me { id } b: me { id } }"
+    costly = "{ myOrders(first: 100) { nodes { customer { id } items { productId } } } }"
+    assert await refused(client, deep) == [
+        ("Query depth 5 exceeds the limit of 4.", "QUERY_TOO_COMPLEX")
+    ]
+    assert await refused(client, aliased) == [
+        ("Query alias count 2 exceeds the limit of 1.", "QUERY_TOO_COMPLEX")
+    ]
+    assert await refused(client, costly) == [
+        ("Query cost 301 exceeds the limit of 300.", "QUERY_TOO_COMPLEX")
+    ]
+    assert await refused(client, "{ me { " + "id " * 96 + "} }") == [
+        ("Query token count 101 exceeds the limit of 100.", "QUERY_TOO_COMPLEX")
+    ]
+
+
+async def test_the_validation_cache_stays_effective(
+    client: httpx.AsyncClient, customers: Customers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a count of graphql-core validations (Strawberry's cache wraps the call)
+    calls: list[int] = []
+    original = strawberry_schema.validate
+
+    def counting_validate(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting_validate)
+    document = f"{{ me {{ id }} unique_{uuid.uuid4().hex}: __typename }}"
+
+    # when the same query arrives twice, then another one
+    for query in (document, document, "{ me { email } }"):
+        response = await client.post("/graphql", json={"query": query}, headers=AUTH)
+        assert "errors" not in response.json()
+
+    # then the repeated query was validated once
+    assert len(calls) == 2
+
+
+async def test_a_large_body_is_refused_with_413(
+    client: httpx.AsyncClient, customers: Customers
+) -> None:
+    body = b'{"query": "{ me { id } }", "variables": {"pad": "' + b"x" * 70000 + b'"}}'
+
+    response = await client.post(
+        "/graphql", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Request body exceeds the limit of 65536 bytes.",
+                "extensions": {"code": "QUERY_TOO_COMPLEX"},
+            }
+        ]
+    }

@@ -9,7 +9,7 @@ that drift as floats (0.10 + 0.20).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from tests.factories import ItemRow, OrderRow, PaymentRow, ReferenceRow, Shop
 TRICKY = "ıİiIςΣßẞίΊ%_\\'\""
 ALPHABET = TRICKY + " ,0123456789aAsSzZéÉöÖçÇşŞğĞüÜσαΑωΩόΌ"
 WORDS = ("Yılmaz", "YILMAZ", "Παπαδόπουλος", "ΟΥΛΟΣ", "Ísland", "ísland", "İstanbul",
-         "istanbul", "straße", "STRASSE", "50%_off", "a\\b", "it's", '"quoted"')  # fmt: skip
+         "istanbul", "straße", "STRASSE", "Fuß", "GROẞ", "Masse", "50%_off", "a\\b", "it's",
+         '"quoted"')  # fmt: skip
 # UTC; +03:30 and -03:30; one whose midnight falls in a DST gap (2024-09-08) and repeats.
 ZONES = tuple(ZoneInfo(z) for z in ("UTC", "Asia/Tehran", "America/St_Johns", "America/Santiago"))
 
@@ -53,11 +54,24 @@ def cents(*, min_value: int = 0, max_value: int = 10**6) -> st.SearchStrategy[De
     )
 
 
-def timestamps() -> st.SearchStrategy[datetime]:
-    any_instant = st.datetimes(
-        min_value=datetime(2023, 12, 30), max_value=datetime(2024, 3, 4), timezones=st.just(UTC)
+def _local_midnights() -> st.SearchStrategy[datetime]:
+    """An instant at, or a microsecond or a second before, a zone's local midnight."""
+    day = st.sampled_from([date(2024, 2, 29), date(2024, 3, 1), date(2024, 9, 8)])
+    shift = st.sampled_from([timedelta(0), -timedelta(microseconds=1), -timedelta(seconds=1)])
+    return st.builds(
+        lambda zone, d, delta: datetime.combine(d, time(), zone).astimezone(UTC) + delta,
+        st.sampled_from(ZONES),
+        day,
+        shift,
     )
-    return st.sampled_from(TIMESTAMPS) | any_instant
+
+
+def timestamps() -> st.SearchStrategy[datetime]:
+    """Tied and near-midnight instants, or any in a few days (so that dates collide)."""
+    any_instant = st.datetimes(
+        min_value=datetime(2024, 2, 28), max_value=datetime(2024, 3, 3), timezones=st.just(UTC)
+    )
+    return st.one_of(st.sampled_from(TIMESTAMPS), _local_midnights(), any_instant)
 
 
 def _optional(ids: list[int]) -> st.SearchStrategy[int | None]:
@@ -305,6 +319,7 @@ def _mixed_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
 
 # Letters whose upper cases collide or do not: ı/i/I/İ, ς/σ/Σ, ß/ẞ/s/S, ί/Ί.
 FOLDING_LETTERS = "ıİiIςσΣßẞsSίΊ%_\\"
+FOLDING_TERMS = ("ss", "SS", "ß", "ẞ", "ı", "i", "I", "İ", "ς", "σ", "Σ", "ί", "Ί")
 
 
 @st.composite
@@ -313,7 +328,13 @@ def _search_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
     return QueryValues(
         customer_id=draw(customers(shop)),
         filter=OrderFilter(),
-        search=draw(st.text(FOLDING_LETTERS, min_size=1, max_size=2) | searches(shop)),
+        search=draw(
+            st.one_of(
+                st.sampled_from(FOLDING_TERMS),
+                st.text(FOLDING_LETTERS, min_size=1, max_size=2),
+                searches(shop),
+            )
+        ),
         ordering=draw(orderings()),
         window=WindowValues(limit=100, offset=0),
         zone=ZONES[0],
@@ -329,9 +350,14 @@ def _bound_queries(draw: st.DrawFn, shop: Shop) -> QueryValues:
     """One id or date bound, on or next to the orders' own values (dates in any zone, over
     timestamps around local midnights): off-by-one errors show."""
     name = draw(st.sampled_from(BOUND_FILTERS))
+    customer_id = draw(customers(shop))
+    own = [o for o in shop.orders if o.customer_id == customer_id]
+    value = draw(_filter_value(shop, name))
+    if own and name in ("id_min", "id_max"):
+        value = draw(st.sampled_from(own)).id + draw(st.sampled_from([-1, 0, 0, 1]))
     return QueryValues(
-        customer_id=draw(customers(shop)),
-        filter=OrderFilter(**{name: draw(_dates(shop))}),
+        customer_id=customer_id,
+        filter=OrderFilter(**{name: value}),
         search="",
         ordering=(),
         window=WindowValues(limit=100, offset=0),

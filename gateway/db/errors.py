@@ -22,12 +22,12 @@ UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 # SQLite reports these as OperationalError, as it does "no such table" (which is a bug): only
 # these messages mean "try again".
 UNAVAILABLE_SQLITE_MESSAGES = ("interrupted", "database is locked", "unable to open database")
-UNAVAILABLE_ASYNCPG_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.QueryCanceledError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.ConnectionDoesNotExistError,
+FILESYSTEM_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
 )
 
 
@@ -54,14 +54,13 @@ def _means_unavailable(error: BaseException) -> bool:
     sqlstate = getattr(error, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
         return True
-    return isinstance(
-        error,
-        (
-            sa.TimeoutError,  # no pooled connection within db_pool_timeout
-            OSError,  # refused, reset, unreachable, connect timeout (TimeoutError)
-            *UNAVAILABLE_ASYNCPG_ERRORS,
-        ),
-    )
+    if isinstance(error, OSError):
+        # Refused, reset, unreachable, name not found, connect timeout (TimeoutError); a
+        # missing or forbidden file is a bug, not an outage.
+        return not isinstance(error, FILESYSTEM_ERRORS)
+    # No pooled connection within db_pool_timeout; a connection lost mid-statement (asyncpg
+    # raises this client-side, without a SQLSTATE).
+    return isinstance(error, (sa.TimeoutError, asyncpg.ConnectionDoesNotExistError))
 
 
 def is_database_unavailable(error: BaseException) -> bool:

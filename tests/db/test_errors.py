@@ -30,6 +30,7 @@ def wrapped(error: BaseException, wrapper: type[sa.DBAPIError] = sa.DBAPIError) 
         ConnectionRefusedError(111, "Connect call failed"),
         OSError(104, "Connection reset by peer"),
         TimeoutError(),
+        OSError("Multiple exceptions: [Errno 111] Connect call failed, [Errno 99] …"),
         asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
         asyncpg.CannotConnectNowError("the database system is starting up"),
         asyncpg.AdminShutdownError("terminating connection due to administrator command"),
@@ -51,6 +52,8 @@ def test_unavailable(error: BaseException) -> None:
     "error",
     [
         ValueError("bad"),
+        FileNotFoundError(2, "No such file or directory"),
+        PermissionError(13, "Permission denied"),
         BadUserInput("first must be between 0 and 100."),
         asyncpg.UndefinedTableError('relation "shop_order" does not exist'),
         wrapped(sqlite3.OperationalError("no such table: shop_order"), sa.OperationalError),

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes, queries
 
-from tests.fuzz.conftest import AUTH, assert_no_leak
+from tests.fuzz.conftest import AUTH
+from tests.leaks import assert_no_leak
 
 FUZZ = settings(
     max_examples=40,  # per variant and backend: 120 per backend, 240 in all

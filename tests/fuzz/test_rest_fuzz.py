@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from tests.fuzz.conftest import AUTH, assert_no_leak
+from tests.fuzz.conftest import AUTH
+from tests.leaks import assert_no_leak
 
 OPENAPI = "/api/schema/openapi.json"
 ORDERS = "/api/shop/customers/me/orders"

@@ -243,10 +243,19 @@ async def test_the_validation_cache_stays_effective(
     assert len(calls) == 2
 
 
+async def padded_body() -> AsyncIterator[bytes]:
+    """A 70 kB request body sent in chunks, without Content-Length."""
+    yield b'{"query": "{ me { id } }", "variables": {"pad": "'
+    for _ in range(70):
+        yield b"x" * 1000
+    yield b'"}}'
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["declared", "chunked"])
 async def test_a_large_body_is_refused_with_413(
-    client: httpx.AsyncClient, customers: Customers
+    client: httpx.AsyncClient, customers: Customers, streamed: bool
 ) -> None:
-    body = b'{"query": "{ me { id } }", "variables": {"pad": "' + b"x" * 70000 + b'"}}'
+    body = padded_body() if streamed else b"".join([chunk async for chunk in padded_body()])
 
     response = await client.post(
         "/graphql", content=body, headers={**AUTH, "Content-Type": "application/json"}

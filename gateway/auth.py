@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db.core import execute_select
 from gateway.db.models import ApiToken, Customer
 from gateway.errors import AuthenticationFailed
 from gateway.orders.records import CustomerRecord
@@ -58,12 +59,19 @@ async def customer_for_token(session: AsyncSession, key: str) -> CustomerRecord:
         .join(ApiToken, ApiToken.customer_id == Customer.id)
         .where(ApiToken.key == key)
     )
-    row = (await session.execute(statement)).first()
+    row = (await execute_select(session, statement)).first()
     if row is None:
         raise AuthenticationFailed(INVALID_TOKEN)
     if not row.is_active:
         raise AuthenticationFailed(INACTIVE)
-    return CustomerRecord(*row)
+    return CustomerRecord(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        mobile_number=row.mobile_number,
+        is_active=row.is_active,
+    )
 
 
 async def authenticate(session: AsyncSession, header: bytes | None) -> CustomerRecord:

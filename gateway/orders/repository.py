@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import BigInteger, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db.core import execute_select
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.query import OrderQuery, Window
 from gateway.orders.records import OrderRecord
 
 
 async def count_orders(session: AsyncSession, query: OrderQuery) -> int:
-    count: int = (await session.execute(query.count_statement())).scalar_one()
+    count: int = (await execute_select(session, query.count_statement())).scalar_one()
     return count
 
 
@@ -23,7 +24,7 @@ async def fetch_orders(
     """One page of orders in list order (also for `window.from_end`)."""
     if window.limit <= 0:
         return []
-    result = await session.execute(query.page_statement(window))
+    result = await execute_select(session, query.page_statement(window))
     return [OrderRecord.from_row(row, query.customer_id, query.sort_values(row)) for row in result]
 
 
@@ -32,4 +33,4 @@ async def reference_exists(session: AsyncSession, model: Any, row_id: int) -> bo
     if not ID_MIN <= row_id <= ID_MAX:
         return False
     statement = select(model.id).where(model.id == literal(row_id, BigInteger))
-    return (await session.execute(statement)).first() is not None
+    return (await execute_select(session, statement)).first() is not None

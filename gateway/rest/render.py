@@ -10,15 +10,28 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from gateway.orders import OrderRecord, format_money
 from gateway.orders.records import CountryRecord, CustomerRecord, MethodRecord
 
+# U+2028 and U+2029 are valid in JSON but end lines in JavaScript; DRF escapes them.
+_LS, _LS_ESCAPED = "\u2028".encode(), b"\\u2028"
+_PS, _PS_ESCAPED = "\u2029".encode(), b"\\u2029"
+
 
 def render_json(data: Any, indent: int | None = None) -> bytes:
-    """The body DRF's JSONRenderer writes for `data`."""
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+    """The body DRF's JSONRenderer writes for `data`.
+
+    Compact bodies come from orjson, whose output equals `json.dumps(ensure_ascii=False,
+    separators=(",", ":"))` byte for byte (tested); the rare indented ones from `json`.
+    """
+    if indent is None:
+        body = orjson.dumps(data)
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=indent, separators=(",", ": "))
+        body = text.encode()
+    return body.replace(_LS, _LS_ESCAPED).replace(_PS, _PS_ESCAPED)
 
 
 def format_datetime(value: datetime) -> str:

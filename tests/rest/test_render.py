@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.rest.render import format_datetime, render_json
 
@@ -41,3 +44,23 @@ def test_indented_like_json_dumps() -> None:
 )
 def test_datetimes_in_utc(value: datetime, text: str) -> None:
     assert format_datetime(value) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
+def test_compact_body_is_byte_for_byte_the_json_module_s(data: object) -> None:
+    # given any JSON-able value, with any text (control characters, U+2028, emoji, …)
+    # when it is rendered compactly
+    body = render_json(data)
+    # then it is exactly what DRF's renderer (json.dumps + the two escapes) writes
+    expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    assert body == expected.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()

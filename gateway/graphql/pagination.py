@@ -82,8 +82,14 @@ class OrderConnection:
 
     @resolver("How many orders match, over all pages. Counted only when selected.")
     async def total_count(self, info: Info) -> int:
-        async with info.context.sessions() as session:
-            return await count_orders(session, self.query)
+        return await count_matching(info.context, self.query)
+
+
+async def count_matching(context: GatewayContext, query: OrderQuery) -> int:
+    """`totalCount`, shared with the compiled path. Its own session: it runs beside the
+    page's other loads."""
+    async with context.sessions() as session:
+        return await count_orders(session, query)
 
 
 def connection(

@@ -9,6 +9,9 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.errors import BadUserInput
+from gateway.graphql.compiled import compiled_orders
+from gateway.graphql.context import GatewayContext
+from gateway.graphql.documents import document_caches
 from gateway.graphql.errors import ErrorCodes, GatewaySchema
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
@@ -37,24 +40,24 @@ from gateway.orders import (
 
 
 async def _orders(
-    info: Info,
+    context: GatewayContext,
     order_filter: OrderFilter,
     search: tuple[str, ...] = (),
     ordering: tuple[OrderingKey, ...] = (),
 ) -> OrderQuery:
     """The caller's orders: every order resolver starts here, so all are customer-scoped."""
-    customer = await info.context.customer()
+    customer = await context.customer()
     return OrderQuery(
         customer_id=customer.id,
         filter=order_filter,
         search=search,
         ordering=ordering,
-        zone=info.context.settings.zone,
+        zone=context.settings.zone,
     )
 
 
 async def _order_by_id(info: Info, order_id: int) -> Order | None:
-    query = await _orders(info, OrderFilter(id_min=order_id, id_max=order_id))
+    query = await _orders(info.context, OrderFilter(id_min=order_id, id_max=order_id))
     return await _one_order(info, query)
 
 
@@ -65,6 +68,38 @@ async def _one_order(info: Info, query: OrderQuery) -> Order | None:
         return None
     info.context.loaders.prime_from_order(rows[0])
     return Order.from_record(rows[0])
+
+
+async def orders_connection(
+    context: GatewayContext,
+    *,
+    filter: OrderFilterInput | None = None,  # the contract's argument name
+    search: str | None = None,
+    order_by: list[OrderOrderByInput] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    offset: int | None = None,
+) -> OrderConnection:
+    """The `myOrders` page for Strawberry's arguments: the resolver's body, shared with the
+    compiled path (`compiled.py`) so both give the arguments the same meaning."""
+    await context.customer()  # unauthenticated callers learn nothing about their arguments
+    arguments = PageArguments(first=first, after=after, last=last, before=before, offset=offset)
+    settings = context.settings
+    size = arguments.size(settings.graphql_default_page_size, settings.graphql_max_page_size)
+    query = await _orders(
+        context,
+        parse_filter(filter),
+        tuple(split_search_terms(search or "")),
+        parse_ordering(order_by),
+    )
+    window = arguments.window(query, context.cursor_key, size)
+    async with context.sessions() as session:
+        rows = await fetch_orders(session, query, window)
+    for row in rows:
+        context.loaders.prime_from_order(row)
+    return connection(query, arguments, size, rows, context.cursor_key)
 
 
 @strawberry.type(description="Read the authenticated customer's orders.")
@@ -120,23 +155,17 @@ class Query:
             ),
         ] = None,
     ) -> OrderConnection:
-        context = info.context
-        await context.customer()  # unauthenticated callers learn nothing about their arguments
-        arguments = PageArguments(first=first, after=after, last=last, before=before, offset=offset)
-        settings = context.settings
-        size = arguments.size(settings.graphql_default_page_size, settings.graphql_max_page_size)
-        query = await _orders(
-            info,
-            parse_filter(filter),
-            tuple(split_search_terms(search or "")),
-            parse_ordering(order_by),
+        return await orders_connection(
+            info.context,
+            filter=filter,
+            search=search,
+            order_by=order_by,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            offset=offset,
         )
-        window = arguments.window(query, context.cursor_key, size)
-        async with context.sessions() as session:
-            rows = await fetch_orders(session, query, window)
-        for row in rows:
-            context.loaders.prime_from_order(row)
-        return connection(query, arguments, size, rows, context.cursor_key)
 
     @resolver(
         "One of the caller's orders, by id or by key (exactly one); "
@@ -155,7 +184,7 @@ class Query:
             raise BadUserInput("Pass exactly one of id and key.")
         if id is not None:
             return await _order_by_id(info, parse_id(id, "Order"))
-        return await _one_order(info, await _orders(info, OrderFilter(key=key)))
+        return await _one_order(info, await _orders(info.context, OrderFilter(key=key)))
 
     @resolver("The authenticated customer.")
     async def me(self, info: Info) -> Customer | None:
@@ -200,6 +229,7 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
-        extensions=[ErrorCodes],
+        # compiled_orders last: it may answer in place of execution, once all else ran.
+        extensions=[ErrorCodes, *document_caches(), compiled_orders(orders_connection)],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

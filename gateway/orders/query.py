@@ -12,10 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from gateway.db.models import City, Country, Order, PaymentMethod, ShippingMethod, State
 from gateway.orders import money
@@ -29,8 +43,15 @@ from gateway.orders.ordering import (
 from gateway.orders.search import search_condition
 
 _UTC = ZoneInfo("UTC")
+_NO_FILTER = OrderFilter()
+# Names of the parameters that a reusable statement takes at execution.
+CUSTOMER_PARAMETER = "customer_id"
+LIMIT_PARAMETER = "page_limit"
+OFFSET_PARAMETER = "page_offset"
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types them variadically).
 AnySelect = Select[*tuple[Any, ...]]
+# A statement and the parameters to execute it with.
+Execution = tuple[AnySelect, dict[str, Any]]
 
 # Reference tables an order points to, with the join each needs (all optional: outer).
 _JOINS: tuple[tuple[Any, Any], ...] = (
@@ -86,8 +107,16 @@ class OrderQuery:
             tables |= _SEARCH_TABLES
         return tables
 
+    @property
+    def is_plain(self) -> bool:
+        """No filter and no search: the customer's whole list, in some ordering."""
+        return not self.search and self.filter == _NO_FILTER
+
+    def _customer(self) -> BindParameter[int]:
+        return bindparam(CUSTOMER_PARAMETER, self.customer_id, type_=Integer)
+
     def _where(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [Order.customer_id == self.customer_id]
+        conditions: list[ColumnElement[bool]] = [Order.customer_id == self._customer()]
         conditions.extend(self.filter.conditions(self.zone))
         if self.search:
             conditions.append(search_condition(self.search))
@@ -115,8 +144,8 @@ class OrderQuery:
         reverse = window.from_end
         statement = statement.order_by(*self._order_clauses(reverse=reverse))
         if window.offset:
-            statement = statement.offset(window.offset)
-        return statement.limit(window.limit)
+            statement = statement.offset(bindparam(OFFSET_PARAMETER, window.offset, BigInteger))
+        return statement.limit(bindparam(LIMIT_PARAMETER, window.limit, BigInteger))
 
     def page_statement(self, window: Window) -> AnySelect:
         """The page's orders with reference rows and item/payment sums, in list order."""
@@ -125,8 +154,26 @@ class OrderQuery:
         for table, on in _JOINS:
             statement = statement.outerjoin(table, on)
         # The customer condition again: cheap, and isolation never rests on one clause.
-        statement = statement.where(Order.customer_id == self.customer_id, Order.id.in_(ids))
+        statement = statement.where(Order.customer_id == self._customer(), Order.id.in_(ids))
         return statement.order_by(*self._order_clauses(reverse=False))
+
+    def count_execution(self) -> Execution:
+        """`count_statement()` with its parameters; a plain query reuses a built statement."""
+        if self.is_plain:
+            return _plain_count_statement(), {CUSTOMER_PARAMETER: self.customer_id}
+        return self.count_statement(), {}
+
+    def page_execution(self, window: Window) -> Execution:
+        """`page_statement(window)` with its parameters; a plain query's first pages (no
+        keyset bound) reuse a statement built once per ordering, with the customer and the
+        window as parameters. Building the statement costs more than running it."""
+        if not self.is_plain or window.after is not None or window.before is not None:
+            return self.page_statement(window), {}
+        statement = _plain_page_statement(self.ordering, window.from_end, bool(window.offset))
+        parameters = {CUSTOMER_PARAMETER: self.customer_id, LIMIT_PARAMETER: window.limit}
+        if window.offset:
+            parameters[OFFSET_PARAMETER] = window.offset
+        return statement, parameters
 
     def _order_clauses(self, *, reverse: bool) -> list[Any]:
         return [OrderingKey(key.field, key.descending != reverse).clause() for key in self.ordering]
@@ -168,6 +215,19 @@ def _later(key: OrderingKey, value: Any, *, ascending: bool) -> ColumnElement[bo
         return column.is_not(None) if nullable else true()
     before: ColumnElement[bool] = column < value
     return before
+
+
+@cache
+def _plain_count_statement() -> AnySelect:
+    return OrderQuery(customer_id=0).count_statement()
+
+
+@lru_cache(maxsize=256)
+def _plain_page_statement(
+    ordering: tuple[OrderingKey, ...], from_end: bool, with_offset: bool
+) -> AnySelect:
+    window = Window(limit=1, offset=1 if with_offset else 0, from_end=from_end)
+    return OrderQuery(customer_id=0, ordering=ordering).page_statement(window)
 
 
 ORDER_COLUMNS = (

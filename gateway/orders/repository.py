@@ -14,7 +14,7 @@ from gateway.orders.records import OrderRecord
 
 
 async def count_orders(session: AsyncSession, query: OrderQuery) -> int:
-    count: int = (await execute_select(session, query.count_statement())).scalar_one()
+    count: int = (await execute_select(session, *query.count_execution())).scalar_one()
     return count
 
 
@@ -24,7 +24,7 @@ async def fetch_orders(
     """One page of orders in list order (also for `window.from_end`)."""
     if window.limit <= 0:
         return []
-    result = await execute_select(session, query.page_statement(window))
+    result = await execute_select(session, *query.page_execution(window))
     return [OrderRecord.from_row(row, query.customer_id, query.sort_values(row)) for row in result]
 
 

@@ -250,14 +250,6 @@ async def test_page_is_read_from_the_index_in_list_order(orders: AsyncEngine, de
 
 
 @POSTGRES_ONLY
-@pytest.mark.xfail(
-    strict=True,
-    reason="the keyset bound is `created_at < v OR (created_at = v AND id < w)`, which "
-    "PostgreSQL applies as a filter after `customer_id = c`, so the scan starts at the "
-    "customer's newest order and discards the 4,000 before the cursor. Fix in "
-    "gateway/orders/query.py (_beyond): also bound the first key alone (`created_at <= v`) "
-    "when it is not nullable; it becomes an index condition.",
-)
 async def test_deep_page_reads_no_more_index_entries_than_the_first(orders: AsyncEngine) -> None:
     # given
     await create_indexes(orders)
@@ -265,6 +257,9 @@ async def test_deep_page_reads_no_more_index_entries_than_the_first(orders: Asyn
     window = await _deep_window(orders, query, 4_000)
     # when
     plan = await _plan(orders, query.page_statement(window))
-    # then
+    # then: the keyset bound on created_at is an index condition, so the scan starts at the
+    # cursor's timestamp instead of discarding the 4,000 orders before it; the one entry it
+    # discards is the cursor's own row (order 1001, the newer of a pair of ties)
     _node_types, scan = _page_ids_scan(plan)
-    assert scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0) <= 21
+    assert scan["Actual Rows"] == 20
+    assert scan["Rows Removed by Filter"] == 1

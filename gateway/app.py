@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from gateway.db.engine import create_engine, create_session_factory
+from gateway.db.engine import create_engine, create_session_factory, for_reading
 from gateway.graphql import graphql_routes
 from gateway.http.cache_control import NoStoreMiddleware
 from gateway.http.compression import CompressionMiddleware
@@ -126,7 +126,7 @@ def create_app(settings: Settings) -> Starlette:
         engine = create_engine(settings)
         time_statements(engine, metrics.statement_duration)
         metrics.pool.watch(engine)
-        app.state.database = Database(engine, create_session_factory(engine))
+        app.state.database = Database(engine, create_session_factory(for_reading(engine)))
         try:
             yield
         finally:

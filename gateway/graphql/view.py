@@ -19,6 +19,7 @@ from strawberry.types import ExecutionResult
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
+from gateway.observability import context as observed
 from gateway.observability.context import request_id
 from gateway.observability.request_id import new_request_id
 
@@ -82,6 +83,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         try:
             request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as exc:
+            observed.set_error_code(str((exc.error.extensions or {})["code"]))
             return ExecutionResult(data=None, errors=[exc.error])
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data

@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, literal, select
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from gateway.db.core import execute_select
 from gateway.db.models import (
     City,
     Country,
@@ -58,23 +60,34 @@ class PaymentRecord:
     created_at: datetime
 
 
-def _ids(keys: Sequence[int]) -> list[Any]:
-    """Ids as 64-bit literals; ids no row can have are left out (they load as None)."""
-    return [literal(key, BigInteger) for key in set(keys) if ID_MIN <= key <= ID_MAX]
+# The ids of one batch, bound at execution: each statement is built once per process
+# (building it per batch cost more than running it).
+IDS = bindparam("ids", expanding=True, type_=BigInteger)
+
+
+def _ids(keys: Sequence[int]) -> dict[str, list[int]]:
+    """The batch's ids as the statement's parameter; ids no row can have are left out
+    (they load as None)."""
+    return {"ids": [key for key in set(keys) if ID_MIN <= key <= ID_MAX]}
+
+
+@cache
+def _by_id_statement(columns: tuple[Any, ...]) -> Any:
+    return select(*columns).where(columns[0].in_(IDS))
 
 
 def _by_id_loader(
     sessions: Sessions, columns: Sequence[Any], build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
-    table_id = columns[0]
+    statement = _by_id_statement(tuple(columns))
 
     async def load(keys: list[int]) -> list[T | None]:
         ids = _ids(keys)
         found: dict[int, T] = {}
-        if ids:
+        if ids["ids"]:
             async with sessions() as session:
-                rows = await session.execute(select(*columns).where(table_id.in_(ids)))
+                rows = await execute_select(session, statement, ids)
                 found = {row[0]: build(*row) for row in rows}
         return [found.get(key) for key in keys]
 
@@ -82,43 +95,40 @@ def _by_id_loader(
 
 
 def _by_order_loader(
-    sessions: Sessions, statement_for: Callable[[list[Any]], Any], build: Callable[..., T]
+    sessions: Sessions, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
-    `statement_for(ids)` selects `order_id` first, then the columns `build` takes."""
+    `statement` selects `order_id` first, then the columns `build` takes, for the orders
+    in the `ids` parameter."""
 
     async def load(keys: list[int]) -> list[list[T]]:
         grouped: dict[int, list[T]] = defaultdict(list)
         async with sessions() as session:
-            for order_id, *values in await session.execute(statement_for(_ids(keys))):
-                grouped[order_id].append(build(*values))
+            for row in await execute_select(session, statement, _ids(keys)):
+                grouped[row[0]].append(build(*row[1:]))
         return [grouped.get(key, []) for key in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _items_statement(ids: list[Any]) -> Any:
-    return (
-        select(
-            OrderItem.order_id,
-            OrderItem.product_id,
-            OrderItem.product_name,
-            OrderItem.unit_price,
-            OrderItem.quantity,
-            OrderItem.discount,
-        )
-        .where(OrderItem.order_id.in_(ids))
-        .order_by(OrderItem.order_id, OrderItem.id)
+ITEMS_STATEMENT = (
+    select(
+        OrderItem.order_id,
+        OrderItem.product_id,
+        OrderItem.product_name,
+        OrderItem.unit_price,
+        OrderItem.quantity,
+        OrderItem.discount,
     )
-
-
-def _payments_statement(ids: list[Any]) -> Any:
-    return (
-        select(Payment.order_id, Payment.amount, Payment.status, Payment.created_at)
-        .where(Payment.order_id.in_(ids))
-        .order_by(Payment.order_id, Payment.created_at, Payment.id)
-    )
+    .where(OrderItem.order_id.in_(IDS))
+    .order_by(OrderItem.order_id, OrderItem.id)
+)
+PAYMENTS_STATEMENT = (
+    select(Payment.order_id, Payment.amount, Payment.status, Payment.created_at)
+    .where(Payment.order_id.in_(IDS))
+    .order_by(Payment.order_id, Payment.created_at, Payment.id)
+)
 
 
 def _customer(*row: Any) -> CustomerRecord:
@@ -163,8 +173,8 @@ class Loaders:
                 (ShippingMethod.id, ShippingMethod.name, ShippingMethod.code),
                 MethodRecord,
             ),
-            items_by_order=_by_order_loader(sessions, _items_statement, ItemRecord),
-            payments_by_order=_by_order_loader(sessions, _payments_statement, PaymentRecord),
+            items_by_order=_by_order_loader(sessions, ITEMS_STATEMENT, ItemRecord),
+            payments_by_order=_by_order_loader(sessions, PAYMENTS_STATEMENT, PaymentRecord),
         )
 
     def prime_from_order(self, order: OrderRecord) -> None:

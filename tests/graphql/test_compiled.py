@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.graphql import compiled
+from gateway.graphql import compiled, dataloaders
 from gateway.graphql.ids import encode_global_id
 from gateway.graphql.schema import build_schema
 from tests.factories import T0, add_order
@@ -414,10 +414,14 @@ async def test_a_database_error_is_masked_as_graphql_core_masks_it(
     answers: Answers, shop: dict[str, int], calls: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given items that fail to load
-    def broken(*_args: Any) -> Any:
-        raise ConnectionError("database at 10.0.0.7 refused")
+    real_execute = dataloaders.execute_select
 
-    monkeypatch.setattr("gateway.graphql.dataloaders._items_statement", broken)
+    async def broken(session: Any, statement: Any, parameters: Any = None) -> Any:
+        if statement is dataloaders.ITEMS_STATEMENT:
+            raise ConnectionError("database at 10.0.0.7 refused")
+        return await real_execute(session, statement, parameters)
+
+    monkeypatch.setattr(dataloaders, "execute_select", broken)
 
     # when a page with items runs
     fast, normal = await answers("{ myOrders(first: 1) { nodes { key items { total } } } }")

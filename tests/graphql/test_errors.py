@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from gateway.graphql import dataloaders
 from tests.factories import add_order
 from tests.graphql.conftest import MY_TOKEN, error_codes
 
@@ -94,10 +95,14 @@ async def test_a_failing_batch_is_masked_too(post, session, customers, monkeypat
     await add_order(session, customers.me, key="K")
     await session.commit()
 
-    def broken(*args, **kwargs):
-        raise ConnectionError("database at 10.0.0.7 refused")
+    real_execute = dataloaders.execute_select
 
-    monkeypatch.setattr("gateway.graphql.dataloaders._items_statement", broken)
+    async def broken(session, statement, parameters=None):
+        if statement is dataloaders.ITEMS_STATEMENT:
+            raise ConnectionError("database at 10.0.0.7 refused")
+        return await real_execute(session, statement, parameters)
+
+    monkeypatch.setattr(dataloaders, "execute_select", broken)
 
     body = await post(WITH_ITEMS)
 

@@ -3,8 +3,12 @@ middleware; the lifespan opens the database engine and disposes of it.
 
 Middleware, outermost first: observability (request id, access log, metrics; it wraps
 Starlette's error middleware so 500s carry the request id too), Starlette's error middleware
-(JSON 500s), CORS (only when origins are configured), gzip (not the legacy endpoint),
-`Cache-Control: private, no-store` on customer data."""
+(JSON 500s), CORS (only when origins are configured), the request deadline (503) and body
+limit (413) on customer data, gzip (not the legacy endpoint), `Cache-Control: private,
+no-store` on customer data.
+
+Database failures that mean "unavailable" (down, overloaded, timed out) escaping a REST
+endpoint answer 503 with `Retry-After` (GraphQL codes them itself: `SERVICE_UNAVAILABLE`)."""
 
 from __future__ import annotations
 
@@ -16,19 +20,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from gateway.db.engine import create_engine, create_session_factory, for_reading
+from gateway.db.errors import is_database_unavailable
+from gateway.errors import DatabaseUnavailable
 from gateway.graphql import graphql_routes
+from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cache_control import NoStoreMiddleware
 from gateway.http.compression import CompressionMiddleware
+from gateway.http.deadline import DeadlineMiddleware
+from gateway.http.refusals import Refusals
 from gateway.http.server_error import server_error
 from gateway.observability.database import time_statements
 from gateway.observability.exposition import metrics_endpoint
@@ -36,7 +46,7 @@ from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.request_id import HEADER as REQUEST_ID_HEADER
-from gateway.rest.routes import rest_routes
+from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 
 LEGACY_PREFIX = "/api"  # the legacy REST endpoint: headers exactly as the original's
@@ -91,8 +101,20 @@ class Gateway(Starlette):
         return ObservabilityMiddleware(inner, metrics=self.metrics, trust_proxy=self.trust_proxy)
 
 
+REFUSALS = Refusals(graphql_paths=["/graphql"], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 with `Retry-After` when the database is down, overloaded or too slow; any other
+    database error is re-raised to the 500 handler (logged with its traceback)."""
+    if not is_database_unavailable(exc):
+        raise exc
+    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return REFUSALS.unavailable(request.url.path)
+
+
 def http_middleware(settings: Settings) -> list[Middleware]:
-    """CORS, compression and caching headers, outermost first."""
+    """CORS, deadline, body limit, compression and caching headers, outermost first."""
     middleware: list[Middleware] = []
     if settings.cors_origin_list:
         middleware.append(
@@ -105,6 +127,23 @@ def http_middleware(settings: Settings) -> list[Middleware]:
                 max_age=600,
             )
         )
+    if settings.request_timeout:
+        middleware.append(
+            Middleware(
+                DeadlineMiddleware,
+                seconds=settings.request_timeout,
+                paths=CUSTOMER_DATA_PREFIXES,
+                refusals=REFUSALS,
+            )
+        )
+    middleware.append(
+        Middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            paths=CUSTOMER_DATA_PREFIXES,
+            refusals=REFUSALS,
+        )
+    )
     if settings.gzip_minimum_size:
         middleware.append(
             Middleware(
@@ -143,7 +182,14 @@ def create_app(settings: Settings) -> Starlette:
     app = Gateway(
         routes=routes,
         middleware=http_middleware(settings),
-        exception_handlers={Exception: server_error},
+        exception_handlers={
+            # Where database failures surface (SQLAlchemy wraps driver errors; a refused
+            # connection is an OSError); each handler re-raises what is not "unavailable".
+            SQLAlchemyError: database_unavailable,
+            OSError: database_unavailable,
+            DatabaseUnavailable: database_unavailable,
+            Exception: server_error,
+        },
         lifespan=lifespan,
         metrics=metrics,
         trust_proxy=settings.trust_proxy,

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
@@ -19,7 +20,11 @@ __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 
 def graphql_routes(settings: Settings) -> list[BaseRoute]:
     """`/graphql` and the GraphiQL assets under `/graphql/static/`."""
-    view = GatewayGraphQL(build_schema(), cursor_key(settings), persisted_queries(settings))
+    view = GatewayGraphQL(
+        build_schema(QueryLimits.from_settings(settings)),
+        cursor_key(settings),
+        persisted_queries(settings),
+    )
     return [
         Route("/graphql", view, methods=["GET", "POST"]),
         Mount("/graphql/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"),

@@ -4,6 +4,10 @@ GRAPHQL_PARSE_FAILED       the document does not parse
 GRAPHQL_VALIDATION_FAILED  it does not validate against the schema
 BAD_USER_INPUT             `BadUserInput`, or variables that do not fit their types
 UNAUTHENTICATED            `AuthenticationFailed`
+QUERY_TOO_COMPLEX          over a query limit (`gateway.graphql.limits`) or the body size
+SERVICE_UNAVAILABLE        the database is down, overloaded or timed out (`DatabaseUnavailable`
+                           or what `gateway.db.errors` counts as such): HTTP 503 with
+                           `Retry-After`, so clients retry later
 INTERNAL_SERVER_ERROR      anything else: "Internal server error" and the request id;
                            the traceback goes to the log under the same id
 """
@@ -18,8 +22,10 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from gateway.db.errors import is_database_unavailable
 from gateway.errors import AuthenticationFailed, BadUserInput
 from gateway.graphql.context import GatewayContext
+from gateway.http.refusals import RETRY_AFTER, UNAVAILABLE_MESSAGE
 from gateway.observability import context as observed
 
 logger = logging.getLogger(__name__)
@@ -60,6 +66,8 @@ class ErrorCodes(SchemaExtension):
             coded = [self._coded(error) for error in result.errors]
             result.errors = coded
             observed.set_error_code(str((coded[0].extensions or {})["code"]))
+            if any(_code(error) == "SERVICE_UNAVAILABLE" for error in coded):
+                _answer_unavailable(self.execution_context)
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         if _has_code(error):
@@ -71,7 +79,24 @@ class ErrorCodes(SchemaExtension):
             return _with_code(error, "UNAUTHENTICATED")
         if error.path is None and error.message.startswith(_VARIABLE_ERROR_PREFIX):
             return _with_code(error, "BAD_USER_INPUT")
+        if original is not None and is_database_unavailable(original):
+            return self._unavailable(error)
         return self._masked(error)
+
+    def _unavailable(self, error: GraphQLError) -> GraphQLError:
+        """The database's own message (SQL, host names) stays in the log."""
+        logger.warning(
+            "database unavailable in GraphQL request %s at %s: %s",
+            _request_id(self.execution_context),
+            error.path,
+            error.message,
+        )
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "SERVICE_UNAVAILABLE"},
+        )
 
     def _masked(self, error: GraphQLError) -> GraphQLError:
         request_id = _request_id(self.execution_context)
@@ -88,6 +113,17 @@ class ErrorCodes(SchemaExtension):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+def _code(error: GraphQLError) -> object:
+    return (error.extensions or {}).get("code")
+
+
+def _answer_unavailable(execution_context: ExecutionContext) -> None:
+    """HTTP 503 with `Retry-After` for the whole response (the view sends these)."""
+    context: GatewayContext = execution_context.context
+    context.response.status_code = 503
+    context.response.headers.update(RETRY_AFTER)
 
 
 def _request_id(execution_context: ExecutionContext) -> str:

@@ -11,14 +11,16 @@ execution starts; a result set then takes the place of execution.
 `QueryLimiter` adds no validation rule: Strawberry's validation cache is keyed by the rule
 classes, and rule classes made per request would defeat it (Strawberry issue 4635).
 
-Cost: every field that returns an object (or a list of objects) costs 1, leaves cost 0, and a
-field with `first`/`last` (a page) multiplies the cost of what it selects by the page size:
+Fields are merged by response key as execution merges them: a field asked for twice (or
+through two fragments) counts once. Cost: every field that returns an object (or a list of
+objects) costs 1, leaves cost 0, and a field with `first`/`last` (a page) multiplies the
+cost of what it selects by the page size:
 `myOrders(first: 100) { edges { node { items { productId } } } }` costs 1 + 100 × 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,8 +108,10 @@ class Measure:
 
 
 class _Measurer:
-    """Walks one operation. Fragments are measured once each and remembered, so a document
-    that spreads fragments into fragments cannot make the walk itself explode."""
+    """Walks one operation as execution would: the fields of a selection set (with those of
+    its fragments) merged by response key, so a field asked for twice runs, and counts, once.
+    Each merged selection is measured once and remembered, so a document that spreads
+    fragments into fragments cannot make the walk itself explode."""
 
     def __init__(
         self,
@@ -122,39 +126,61 @@ class _Measurer:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.measured: dict[str, Measure] = {}
+        self.measured: dict[tuple[tuple[int, ...], str], Measure] = {}
 
-    def selection_set(self, selections: SelectionSetNode, parent: GraphQLNamedType) -> Measure:
-        total = Measure()
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                total = total.beside(self.field(selection, parent))
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                inner = parent if condition is None else self._type(condition.name.value)
-                total = total.beside(self.selection_set(selection.selection_set, inner))
-            elif isinstance(selection, FragmentSpreadNode):
-                total = total.beside(self.fragment(selection.name.value))
-        return total
+    def selection_sets(
+        self, selections: Sequence[SelectionSetNode], parent: GraphQLNamedType
+    ) -> Measure:
+        """The measure of selection sets that answer under one parent, merged."""
+        key = (tuple(id(s) for s in selections), parent.name)
+        if key not in self.measured:
+            fields: dict[tuple[str, str], tuple[GraphQLNamedType, list[FieldNode]]] = {}
+            self._collect(selections, parent, fields, set())
+            total = Measure()
+            for owner, nodes in fields.values():
+                total = total.beside(self.field(nodes, owner))
+            self.measured[key] = total
+        return self.measured[key]
 
-    def fragment(self, name: str) -> Measure:
-        if name not in self.measured:
-            definition = self.fragments[name]
-            condition = self._type(definition.type_condition.name.value)
-            self.measured[name] = self.selection_set(definition.selection_set, condition)
-        return self.measured[name]
+    def _collect(
+        self,
+        selections: Sequence[SelectionSetNode],
+        parent: GraphQLNamedType,
+        fields: dict[tuple[str, str], tuple[GraphQLNamedType, list[FieldNode]]],
+        spread: set[str],
+    ) -> None:
+        """Fields by (response key, type), through fragments (each spread once per level)."""
+        for selection_set in selections:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    name = (selection.alias or selection.name).value
+                    fields.setdefault((name, parent.name), (parent, []))[1].append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    inner = parent if condition is None else self._type(condition.name.value)
+                    self._collect([selection.selection_set], inner, fields, spread)
+                elif isinstance(selection, FragmentSpreadNode):
+                    if selection.name.value in spread:
+                        continue
+                    spread.add(selection.name.value)
+                    definition = self.fragments[selection.name.value]
+                    inner = self._type(definition.type_condition.name.value)
+                    self._collect([definition.selection_set], inner, fields, spread)
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType) -> Measure:
-        alias = 1 if node.alias is not None else 0
-        definition = self._field_definition(parent, node.name.value)
+    def field(self, nodes: list[FieldNode], parent: GraphQLNamedType) -> Measure:
+        """One field of the response (all the nodes that ask for it under this key)."""
+        first = nodes[0]
+        alias = 1 if first.alias is not None else 0
+        definition = self._field_definition(parent, first.name.value)
         field_type = get_named_type(definition.type)
-        if node.selection_set is None or is_leaf_type(field_type):
+        selections = [node.selection_set for node in nodes if node.selection_set is not None]
+        if not selections or is_leaf_type(field_type):
             return Measure(depth=1, aliases=alias, cost=0)
-        inner = self.selection_set(node.selection_set, field_type)
+        inner = self.selection_sets(selections, field_type)
         return Measure(
             depth=1 + inner.depth,
             aliases=alias + inner.aliases,
-            cost=1 + self._page_size(node, definition) * inner.cost,
+            cost=1 + self._page_size(first, definition) * inner.cost,
         )
 
     def _page_size(self, node: FieldNode, definition: GraphQLField) -> int:
@@ -201,7 +227,7 @@ def measure_operation(
         return None
     given = variables if isinstance(variables, Mapping) else {}
     measurer = _Measurer(schema, document, given, limits)
-    return measurer.selection_set(operation.selection_set, root)
+    return measurer.selection_sets([operation.selection_set], root)
 
 
 def violation(measure: Measure, limits: QueryLimits) -> str | None:

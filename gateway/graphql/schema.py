@@ -3,9 +3,12 @@ core's `OrderQuery` and render what the core returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.errors import BadUserInput
@@ -16,6 +19,7 @@ from gateway.graphql.errors import ErrorCodes, GatewaySchema
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
+from gateway.graphql.limits import QueryLimiter, QueryLimits
 from gateway.graphql.pagination import OrderConnection, PageArguments, connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.types import (
@@ -47,6 +51,9 @@ async def _orders(
 ) -> OrderQuery:
     """The caller's orders: every order resolver starts here, so all are customer-scoped."""
     customer = await context.customer()
+    if any("\x00" in text for text in (*search, order_filter.key or "")):
+        # PostgreSQL text cannot hold NUL (the statement would fail); REST refuses it too.
+        raise BadUserInput("Null characters are not allowed.")
     return OrderQuery(
         customer_id=customer.id,
         filter=order_filter,
@@ -224,12 +231,24 @@ class Query:
         return None if method is None else ShippingMethod.from_record(method)
 
 
-def build_schema() -> strawberry.Schema:
-    """The gateway's schema: strict types, coded errors, REST-formatted scalars."""
+def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+    """The gateway's schema: strict types, coded errors, REST-formatted scalars.
+
+    With `limits`, queries over them are refused before they run (`QueryLimiter`, first:
+    its hooks close after `ErrorCodes`' and it answers before the compiled path).
+    """
+    limiter: list[Callable[[], SchemaExtension]] = []
+    if limits is not None:
+        limiter.append(partial(QueryLimiter, limits))
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
         # compiled_orders last: it may answer in place of execution, once all else ran.
-        extensions=[ErrorCodes, *document_caches(), compiled_orders(orders_connection)],
+        extensions=[
+            *limiter,
+            ErrorCodes,
+            *document_caches(),
+            compiled_orders(orders_connection),
+        ],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

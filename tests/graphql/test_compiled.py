@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type, is_leaf_type
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -418,7 +418,7 @@ async def test_a_database_error_is_masked_as_graphql_core_masks_it(
 
     async def broken(session: Any, statement: Any, parameters: Any = None) -> Any:
         if statement is dataloaders.ITEMS_STATEMENT:
-            raise ConnectionError("database at 10.0.0.7 refused")
+            raise RuntimeError("database at 10.0.0.7 refused")
         return await real_execute(session, statement, parameters)
 
     monkeypatch.setattr(dataloaders, "execute_select", broken)
@@ -427,7 +427,7 @@ async def test_a_database_error_is_masked_as_graphql_core_masks_it(
     fast, normal = await answers("{ myOrders(first: 1) { nodes { key items { total } } } }")
 
     # then graphql-core's masked error, at the items of the first order
-    assert calls == ["ConnectionError"]
+    assert calls == ["RuntimeError"]
     assert _without_request_ids(fast) == _without_request_ids(normal)
     body = orjson.loads(fast)
     assert body["data"] is None
@@ -515,6 +515,8 @@ async def test_random_selections_answer_as_graphql_core(
 
     # when it runs on both paths
     fast, normal = await answers(document, **variables)
+    # (a selection over the query limits is refused before either path runs)
+    assume(b"QUERY_TOO_COMPLEX" not in normal)
 
     # then the compiled path answered, with graphql-core's very bytes
     assert calls == ["answered"], (document, fast)

@@ -99,7 +99,7 @@ async def test_a_failing_batch_is_masked_too(post, session, customers, monkeypat
 
     async def broken(session, statement, parameters=None):
         if statement is dataloaders.ITEMS_STATEMENT:
-            raise ConnectionError("database at 10.0.0.7 refused")
+            raise RuntimeError("database at 10.0.0.7 refused")
         return await real_execute(session, statement, parameters)
 
     monkeypatch.setattr(dataloaders, "execute_select", broken)

@@ -97,22 +97,38 @@ def test_fragments_count_where_they_are_spread() -> None:
     assert measure(document) == Measure(depth=5, aliases=4, cost=(1 + 2 * 4) + (1 + 3 * 4))
 
 
+def test_a_field_asked_for_twice_counts_once() -> None:
+    # execution merges fields by response key: `x` runs once, `y` and `z` are two fields
+    document = """
+    { myOrders(first: 10) { nodes { x: customer { id } ...C } nodes { x: customer { email } } } }
+    fragment C on Order { x: customer { id } y: items { productId } z: items { total } }
+    """
+
+    # myOrders 1 + 10 × (nodes 1 + x 1 + y 1 + z 1); aliases x, y, z
+    assert measure(document) == Measure(depth=4, aliases=3, cost=1 + 10 * 4)
+
+
 def test_a_fragment_bomb_is_measured_without_exploding() -> None:
-    # given 40 fragments, each spreading the next one twice: 2**40 fields once expanded
+    # given 40 levels of fragments, each asking for the next one twice under two aliases:
+    # 2**40 fields once expanded
     levels = 40
     fragments = [
-        f"fragment F{n} on Customer {{ ...F{n + 1} a{n}: id ...F{n + 1} }}" for n in range(levels)
+        f"fragment F{n} on __Type "
+        f"{{ a{n}: ofType {{ ...F{n + 1} }} b{n}: ofType {{ ...F{n + 1} }} }}"
+        for n in range(levels)
     ]
-    fragments.append(f"fragment F{levels} on Customer {{ id }}")
-    document = "{ me { ...F0 } } " + " ".join(fragments)
+    fragments.append(f"fragment F{levels} on __Type {{ name }}")
+    document = '{ __type(name: "Order") { ...F0 } } ' + " ".join(fragments)
 
     # when it is measured
     started = time.monotonic()
     result = measure(document)
 
-    # then quickly, with every alias counted as often as it is spread
+    # then quickly, every alias counted where it answers
     assert time.monotonic() - started < 0.5
-    assert result == Measure(depth=2, aliases=2**levels - 1, cost=1)
+    assert result == Measure(
+        depth=levels + 2, aliases=2 ** (levels + 1) - 2, cost=2 ** (levels + 1) - 1
+    )
 
 
 @pytest.fixture

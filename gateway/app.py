@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from gateway.db.engine import create_engine, create_session_factory, for_reading
+from gateway.db.engine import create_engine, create_session_factory
 from gateway.db.errors import is_database_unavailable
 from gateway.errors import DatabaseUnavailable
 from gateway.graphql import graphql_routes
@@ -165,7 +165,7 @@ def create_app(settings: Settings) -> Starlette:
         engine = create_engine(settings)
         time_statements(engine, metrics.statement_duration)
         metrics.pool.watch(engine)
-        app.state.database = Database(engine, create_session_factory(for_reading(engine)))
+        app.state.database = Database(engine, create_session_factory(engine))
         try:
             yield
         finally:

@@ -51,16 +51,5 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def for_reading(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine and pool, in autocommit mode, for the service's requests.
-
-    The service only reads, one statement at a time; a transaction around each session
-    would add a `BEGIN` and a `ROLLBACK` round trip per session (several per GraphQL
-    request) and change nothing: at READ COMMITTED every statement sees a fresh snapshot
-    either way. Commands that write (seed, tokens) use the engine itself.
-    """
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gateway.orders import split_search_terms
 from gateway.settings import Settings
 from tests.factories import add_customer, add_order, add_references
 from tests.rest.conftest import (
@@ -112,32 +111,6 @@ async def test_filter_errors(client: httpx.AsyncClient, shop: dict[str, Any], qu
                              body: object) -> None:  # fmt: skip
     response = await get(client, query)
     assert (response.status_code, response.json()) == (400, body)
-
-
-@pytest.mark.parametrize(
-    ("value", "terms"),
-    [
-        ("a b", ["a", "b"]),
-        ("a,b", ["a", "b"]),
-        ("a, b", ["a", "b"]),
-        (" a  b ", ["a", "b"]),
-        ("a,,b", ["a", "b"]),
-        ('"a b"', ["a b"]),
-        ("'a b'", ["a b"]),
-        ('"a,b"', ["a,b"]),
-        ('"a b" c', ["a b", "c"]),
-        ('a"b c"', ['a"b c"']),
-        ("it's", ["it's"]),
-        ('"', [""]),
-        ('""', [""]),
-        ("''", [""]),
-        ('"a\\"b"', ['a"b']),
-        ('"a b', ['"a', "b"]),
-        ("x,'y z'", ["x", "'y z'"]),
-    ],
-)
-def test_search_terms(value: str, terms: list[str]) -> None:
-    assert split_search_terms(value) == terms
 
 
 @pytest.fixture

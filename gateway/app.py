@@ -162,7 +162,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        engine = create_engine(settings, read_only=True)
         time_statements(engine, metrics.statement_duration)
         metrics.pool.watch(engine)
         app.state.database = Database(engine, create_session_factory(engine))

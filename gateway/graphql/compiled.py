@@ -10,8 +10,9 @@ of graphql-core's execution when the operation is a query whose root fields are 
    operation name and values of the variables that `@skip`/`@include` read.
 2. The arguments are coerced by graphql-core and converted by Strawberry as for the
    resolver, and `orders_connection` (the resolver's body) builds the `OrderConnection`.
-3. What resolvers load is fetched as their DataLoaders fetch it, batched for the whole page:
-   `totalCount`, items, payments; reference rows come primed from the page row.
+3. What resolvers load is fetched as their DataLoaders fetch it, batched for the whole page
+   (items, payments); `totalCount` comes with the page row (one statement), reference rows
+   come primed from the page row.
 4. The plan is walked over those Strawberry objects; each leaf is serialised by its GraphQL
    type's own `serialize`, so values are exactly what graphql-core would send.
 
@@ -25,9 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -52,11 +52,10 @@ from gateway.graphql.plans import (
     Unsupported,
     shape_of,
 )
+from gateway.lru import LruCache
 
 logger = logging.getLogger(__name__)
 
-K = TypeVar("K")
-V = TypeVar("V")
 ConnectionSource = Callable[..., Awaitable[OrderConnection]]
 
 PLAN_CACHE_SIZE = 256
@@ -114,27 +113,6 @@ def render(fields: tuple[FieldPlan, ...], parent: Any, run: Run) -> dict[str, An
     return data
 
 
-class LruCache(Generic[K, V]):
-    """A bounded mapping that forgets the least recently used entry first."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K, default: V) -> V:
-        try:
-            self._entries.move_to_end(key)
-        except KeyError:
-            return default
-        return self._entries[key]
-
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        if len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
-
-
 class Plans:
     """The compiled plans of one schema (and the shapes of the documents seen), cached.
 
@@ -189,7 +167,7 @@ async def execute(
         scalar_registry=schema.schema_converter.scalar_registry,
         config=schema.config,
     )
-    connection = await orders_connection(context, **arguments)
+    connection = await orders_connection(context, counted=plan.counts, **arguments)
     run = Run(context.loaders)
     loads: list[Awaitable[Any]] = [
         spec.loader(context.loaders).load(spec.key(order))
@@ -197,7 +175,7 @@ async def execute(
         for order in connection.nodes
     ]
     if plan.counts:
-        count, *_ = await asyncio.gather(count_matching(context, connection.query), *loads)
+        count, *_ = await asyncio.gather(count_matching(context, connection), *loads)
         run.total_count = count
     else:
         await asyncio.gather(*loads)

@@ -1,8 +1,8 @@
 """Per-request DataLoaders for the objects nested in an order.
 
-graphql-core resolves sibling fields concurrently, so every batch opens its own session
-from the factory: an `AsyncSession` is never shared between tasks. Loaders live in the
-request's context, so their caches never outlive a request (or cross customers).
+graphql-core resolves sibling fields concurrently; every batch takes the request's session
+in turn (`SharedSession`). Loaders live in the request's context, so their caches never
+outlive a request (or cross customers).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from gateway.db.core import execute_select
@@ -30,6 +29,7 @@ from gateway.db.models import (
     ShippingMethod,
     State,
 )
+from gateway.db.shared import SessionSource
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.records import (
     CityRecord,
@@ -41,7 +41,6 @@ from gateway.orders.records import (
 )
 
 T = TypeVar("T")
-Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ def _by_id_statement(columns: tuple[Any, ...]) -> Any:
 
 
 def _by_id_loader(
-    sessions: Sessions, columns: Sequence[Any], build: Callable[..., T]
+    sessions: SessionSource, columns: Sequence[Any], build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
     statement = _by_id_statement(tuple(columns))
@@ -95,7 +94,7 @@ def _by_id_loader(
 
 
 def _by_order_loader(
-    sessions: Sessions, statement: Any, build: Callable[..., T]
+    sessions: SessionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
@@ -149,7 +148,7 @@ class Loaders:
     payments_by_order: DataLoader[int, list[PaymentRecord]]
 
     @classmethod
-    def create(cls, sessions: Sessions) -> Loaders:
+    def create(cls, sessions: SessionSource) -> Loaders:
         customer_columns = (
             Customer.id,
             Customer.first_name,

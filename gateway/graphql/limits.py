@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -49,6 +50,7 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
+from gateway.lru import LruCache
 from gateway.settings import Settings
 
 CODE = "QUERY_TOO_COMPLEX"
@@ -259,6 +261,21 @@ def too_complex(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": CODE})
 
 
+MEASURE_CACHE_SIZE = 1024
+_UNMEASURED: Any = object()
+# Measures of operations seen, by document text, operation name and variables (a page size
+# may come from a variable): clients repeat their documents, and a measure costs a walk of
+# the whole selection.
+Measures = LruCache[tuple[str | None, str | None, bytes], Measure | None]
+
+
+def _variables_key(variables: Mapping[str, Any] | None) -> bytes:
+    try:
+        return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON (never from HTTP): a key that never repeats
+        return repr(id(variables)).encode()
+
+
 class QueryLimiter(SchemaExtension):
     """Enforces `QueryLimits` on every operation (one instance per request, built from
     limits made once with the schema).
@@ -267,8 +284,9 @@ class QueryLimiter(SchemaExtension):
     replaces the generic `GRAPHQL_PARSE_FAILED` of the token limit.
     """
 
-    def __init__(self, limits: QueryLimits) -> None:
+    def __init__(self, limits: QueryLimits, measures: Measures) -> None:
         self.limits = limits
+        self.measures = measures
 
     def on_operation(self) -> Iterator[None]:
         self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
@@ -290,13 +308,17 @@ class QueryLimiter(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is not None and context.result is None:
             # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
-            measure = measure_operation(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-                self.limits,
-            )
+            key = (context.query, context.operation_name, _variables_key(context.variables))
+            measure = self.measures.get(key, _UNMEASURED)
+            if measure is _UNMEASURED:
+                measure = measure_operation(
+                    context.schema._schema,
+                    context.graphql_document,
+                    context.operation_name,
+                    context.variables,
+                    self.limits,
+                )
+                self.measures.put(key, measure)
             message = None if measure is None else violation(measure, self.limits)
             if message is not None:
                 # A result set before execution replaces it: no resolver runs.

@@ -79,23 +79,32 @@ class OrderConnection:
     nodes: list[Order] = strawberry.field(description="The page's orders.")
     page_info: PageInfo = strawberry.field(description="Where this page is.")
     query: strawberry.Private[OrderQuery]
+    known_total: strawberry.Private[int | None] = None
 
     @resolver("How many orders match, over all pages. Counted only when selected.")
     async def total_count(self, info: Info) -> int:
-        return await count_matching(info.context, self.query)
+        return await count_matching(info.context, self)
 
 
-async def count_matching(context: GatewayContext, query: OrderQuery) -> int:
-    """`totalCount`, shared with the compiled path. Its own session: it runs beside the
-    page's other loads."""
+async def count_matching(context: GatewayContext, page: OrderConnection) -> int:
+    """`totalCount`, shared with the compiled path: counted with the page when it was
+    fetched with its count, otherwise now."""
+    if page.known_total is not None:
+        return page.known_total
     async with context.sessions() as session:
-        return await count_orders(session, query)
+        return await count_orders(session, page.query)
 
 
 def connection(
-    query: OrderQuery, arguments: PageArguments, size: int, rows: list[OrderRecord], key: bytes
+    query: OrderQuery,
+    arguments: PageArguments,
+    size: int,
+    rows: list[OrderRecord],
+    key: bytes,
+    total: int | None = None,
 ) -> OrderConnection:
-    """The connection for a page fetched with `arguments.window(...)` (`size + 1` rows)."""
+    """The connection for a page fetched with `arguments.window(...)` (`size + 1` rows);
+    `total` when the count came with the page."""
     more = len(rows) > size
     if arguments.last is not None:
         rows = rows[max(len(rows) - size, 0) :]
@@ -121,4 +130,5 @@ def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         query=query,
+        known_total=total,
     )

@@ -19,7 +19,7 @@ from gateway.graphql.errors import ErrorCodes, GatewaySchema
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
-from gateway.graphql.limits import QueryLimiter, QueryLimits
+from gateway.graphql.limits import MEASURE_CACHE_SIZE, QueryLimiter, QueryLimits
 from gateway.graphql.pagination import OrderConnection, PageArguments, connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.types import (
@@ -33,12 +33,14 @@ from gateway.graphql.types import (
     ShippingMethod,
     State,
 )
+from gateway.lru import LruCache
 from gateway.orders import (
     OrderFilter,
     OrderingKey,
     OrderQuery,
     Window,
     fetch_orders,
+    fetch_page,
     split_search_terms,
 )
 
@@ -88,9 +90,11 @@ async def orders_connection(
     last: int | None = None,
     before: str | None = None,
     offset: int | None = None,
+    counted: bool = False,
 ) -> OrderConnection:
     """The `myOrders` page for Strawberry's arguments: the resolver's body, shared with the
-    compiled path (`compiled.py`) so both give the arguments the same meaning."""
+    compiled path (`compiled.py`) so both give the arguments the same meaning. `counted`
+    (the compiled path, when `totalCount` is selected): the count comes with the page."""
     await context.customer()  # unauthenticated callers learn nothing about their arguments
     arguments = PageArguments(first=first, after=after, last=last, before=before, offset=offset)
     settings = context.settings
@@ -102,11 +106,15 @@ async def orders_connection(
         parse_ordering(order_by),
     )
     window = arguments.window(query, context.cursor_key, size)
+    total = None
     async with context.sessions() as session:
-        rows = await fetch_orders(session, query, window)
+        if counted:
+            rows, total = await fetch_page(session, query, window)
+        else:
+            rows = await fetch_orders(session, query, window)
     for row in rows:
         context.loaders.prime_from_order(row)
-    return connection(query, arguments, size, rows, context.cursor_key)
+    return connection(query, arguments, size, rows, context.cursor_key, total)
 
 
 @strawberry.type(description="Read the authenticated customer's orders.")
@@ -239,7 +247,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
     """
     limiter: list[Callable[[], SchemaExtension]] = []
     if limits is not None:
-        limiter.append(partial(QueryLimiter, limits))
+        limiter.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],

@@ -16,6 +16,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
+from gateway.db.shared import SharedSession
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
@@ -48,7 +49,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> GatewayContext:
         assert isinstance(request, Request)  # the route serves HTTP only
         assert isinstance(response, Response)
-        sessions = request.app.state.database.sessions
+        sessions = SharedSession(request.app.state.database.sessions)
         return GatewayContext(
             request=request,
             response=response,
@@ -79,15 +80,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Resolve a persisted query (by hash, or checked and remembered) before running."""
+        """Resolve a persisted query (by hash, or checked and remembered) before running;
+        the request's session goes back to the pool once the operation has run."""
         try:
             request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as exc:
             observed.set_error_code(str((exc.error.extensions or {})["code"]))
             return ExecutionResult(data=None, errors=[exc.error])
-        return await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        finally:
+            await context.sessions.close()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

@@ -8,7 +8,7 @@ from gateway.orders.money import OrderTotals, format_money
 from gateway.orders.ordering import OrderField, OrderingKey
 from gateway.orders.query import OrderQuery, Window
 from gateway.orders.records import OrderRecord
-from gateway.orders.repository import count_orders, fetch_orders, reference_exists
+from gateway.orders.repository import count_orders, fetch_orders, fetch_page, reference_exists
 from gateway.orders.search import split_search_terms
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Window",
     "count_orders",
     "fetch_orders",
+    "fetch_page",
     "format_money",
     "reference_exists",
     "split_search_terms",

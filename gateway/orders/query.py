@@ -147,10 +147,18 @@ class OrderQuery:
             statement = statement.offset(bindparam(OFFSET_PARAMETER, window.offset, BigInteger))
         return statement.limit(bindparam(LIMIT_PARAMETER, window.limit, BigInteger))
 
-    def page_statement(self, window: Window) -> AnySelect:
-        """The page's orders with reference rows and item/payment sums, in list order."""
+    def page_statement(self, window: Window, *, counted: bool = False) -> AnySelect:
+        """The page's orders with reference rows and item/payment sums, in list order.
+
+        `counted` adds the size of the whole filtered set as a last column, `total_count`:
+        an uncorrelated subquery, which both databases compute once per statement. A page
+        and its count then cost one round trip."""
         ids = self.page_ids_statement(window).correlate(None).scalar_subquery()
-        statement = select(*ORDER_COLUMNS, *REFERENCE_COLUMNS, *SUM_COLUMNS).select_from(Order)
+        columns = [*ORDER_COLUMNS, *REFERENCE_COLUMNS, *SUM_COLUMNS]
+        if counted:
+            count = self.count_statement().correlate(None).scalar_subquery()
+            columns.append(count.label("total_count"))
+        statement = select(*columns).select_from(Order)
         for table, on in _JOINS:
             statement = statement.outerjoin(table, on)
         # The customer condition again: cheap, and isolation never rests on one clause.
@@ -163,13 +171,16 @@ class OrderQuery:
             return _plain_count_statement(), {CUSTOMER_PARAMETER: self.customer_id}
         return self.count_statement(), {}
 
-    def page_execution(self, window: Window) -> Execution:
-        """`page_statement(window)` with its parameters; a plain query's first pages (no
-        keyset bound) reuse a statement built once per ordering, with the customer and the
-        window as parameters. Building the statement costs more than running it."""
+    def page_execution(self, window: Window, *, counted: bool = False) -> Execution:
+        """`page_statement(window, counted=counted)` with its parameters; a plain query's
+        first pages (no keyset bound) reuse a statement built once per ordering, with the
+        customer and the window as parameters. Building the statement costs more than
+        running it."""
         if not self.is_plain or window.after is not None or window.before is not None:
-            return self.page_statement(window), {}
-        statement = _plain_page_statement(self.ordering, window.from_end, bool(window.offset))
+            return self.page_statement(window, counted=counted), {}
+        statement = _plain_page_statement(
+            self.ordering, window.from_end, bool(window.offset), counted
+        )
         parameters = {CUSTOMER_PARAMETER: self.customer_id, LIMIT_PARAMETER: window.limit}
         if window.offset:
             parameters[OFFSET_PARAMETER] = window.offset
@@ -200,7 +211,7 @@ class OrderQuery:
 
     def sort_values(self, row: Any) -> tuple[Any, ...]:
         """The sort-key values of a row of `page_statement`, for a cursor."""
-        return tuple(getattr(row, _SORT_LABELS[key.field]) for key in self.ordering)
+        return tuple(row[_SORT_POSITIONS[key.field]] for key in self.ordering)
 
 
 def _later(key: OrderingKey, value: Any, *, ascending: bool) -> ColumnElement[bool]:
@@ -224,10 +235,10 @@ def _plain_count_statement() -> AnySelect:
 
 @lru_cache(maxsize=256)
 def _plain_page_statement(
-    ordering: tuple[OrderingKey, ...], from_end: bool, with_offset: bool
+    ordering: tuple[OrderingKey, ...], from_end: bool, with_offset: bool, counted: bool
 ) -> AnySelect:
     window = Window(limit=1, offset=1 if with_offset else 0, from_end=from_end)
-    return OrderQuery(customer_id=0, ordering=ordering).page_statement(window)
+    return OrderQuery(customer_id=0, ordering=ordering).page_statement(window, counted=counted)
 
 
 ORDER_COLUMNS = (
@@ -270,15 +281,20 @@ SUM_COLUMNS = (
     money.items_discount_cents().label("items_discount_cents"),
     money.amount_paid_cents().label("amount_paid_cents"),
 )
-_SORT_LABELS = {
-    OrderField.ID: "id",
-    OrderField.CREATED_AT: "created_at",
-    OrderField.UPDATED_AT: "updated_at",
-    OrderField.STATUS: "status",
-    OrderField.SHIPPING_COST: "shipping_cost",
-    OrderField.BILLING_COUNTRY_NAME: "billing_country_name",
-    OrderField.BILLING_STATE_NAME: "billing_state_name",
-    OrderField.BILLING_CITY_NAME: "billing_city_name",
-    OrderField.PAYMENT_METHOD_NAME: "payment_method_name",
-    OrderField.SHIPPING_METHOD_NAME: "shipping_method_name",
+_PAGE_LABELS = [column.key for column in (*ORDER_COLUMNS, *REFERENCE_COLUMNS, *SUM_COLUMNS)]
+# Where each sort key's value is in a row of `page_statement`.
+_SORT_POSITIONS = {
+    field: _PAGE_LABELS.index(label)
+    for field, label in {
+        OrderField.ID: "id",
+        OrderField.CREATED_AT: "created_at",
+        OrderField.UPDATED_AT: "updated_at",
+        OrderField.STATUS: "status",
+        OrderField.SHIPPING_COST: "shipping_cost",
+        OrderField.BILLING_COUNTRY_NAME: "billing_country_name",
+        OrderField.BILLING_STATE_NAME: "billing_state_name",
+        OrderField.BILLING_CITY_NAME: "billing_city_name",
+        OrderField.PAYMENT_METHOD_NAME: "payment_method_name",
+        OrderField.SHIPPING_METHOD_NAME: "shipping_method_name",
+    }.items()
 }

@@ -1,7 +1,8 @@
-"""Running order queries. The caller owns the session (one per task, never shared)."""
+"""Running order queries. The caller owns the session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, literal, select
@@ -24,8 +25,28 @@ async def fetch_orders(
     """One page of orders in list order (also for `window.from_end`)."""
     if window.limit <= 0:
         return []
-    result = await execute_select(session, *query.page_execution(window))
-    return [OrderRecord.from_row(row, query.customer_id, query.sort_values(row)) for row in result]
+    return _records(query, await execute_select(session, *query.page_execution(window)))
+
+
+async def fetch_page(
+    session: AsyncSession, query: OrderQuery, window: Window
+) -> tuple[list[OrderRecord], int]:
+    """One page and how many orders match over all pages, in one statement while the page
+    has rows; an empty page (past the end, or nothing matches) is counted on its own. An
+    offset no database integer holds is past the end of any set: only counted."""
+    rows: Sequence[Any] = ()
+    if window.limit > 0 and window.offset <= ID_MAX:
+        result = await execute_select(session, *query.page_execution(window, counted=True))
+        rows = result.all()
+    if not rows:
+        return [], await count_orders(session, query)
+    total: int = rows[0][-1]
+    return _records(query, rows), total
+
+
+def _records(query: OrderQuery, rows: Iterable[Any]) -> list[OrderRecord]:
+    customer_id = query.customer_id
+    return [OrderRecord.from_row(row, customer_id, query.sort_values(row)) for row in rows]
 
 
 async def reference_exists(session: AsyncSession, model: Any, row_id: int) -> bool:

@@ -23,8 +23,7 @@ from gateway.orders import (
     FILTERS,
     OrderQuery,
     Window,
-    count_orders,
-    fetch_orders,
+    fetch_page,
     reference_exists,
     split_search_terms,
 )
@@ -156,12 +155,10 @@ async def _page(
     customer: CustomerRecord,
     settings: Settings,
 ) -> dict[str, Any]:
-    """DRF's LimitOffsetPagination: count first; past the end no page is read."""
+    """DRF's LimitOffsetPagination: the page and the count (one statement, see
+    `fetch_page`)."""
     limit, offset = page_window(params, settings.rest_default_limit, settings.rest_max_limit)
-    count = await count_orders(session, query)
-    records = []
-    if offset < count:
-        records = await fetch_orders(session, query, Window(limit=limit, offset=offset))
+    records, count = await fetch_page(session, query, Window(limit=limit, offset=offset))
     url = links.absolute_uri(request, ORDERS_PATH, trust_proxy=settings.trust_proxy)
     rendered_customer = customer_item(customer)
     return {

@@ -319,15 +319,20 @@ async def test_no_more_statements_than_graphql_core(
         await answers(EVERY_FIELD)
     normal_statements = normal.statements[len(fast.statements) :]
 
-    # then the compiled path sent: token, page, count, items, payments, and the two loads
-    # of o3's city's state and that state's country, which no page row holds
+    # then the compiled path sent: token, page with its count, items, payments, and the two
+    # loads of o3's city's state and that state's country, which no page row holds
     assert calls[0] == "answered"
-    # (the count and the two batches run concurrently: their order varies)
     read = tables(fast.statements)
-    assert read[:2] == ["shop_customer", "shop_order"]
-    assert sorted(read[2:5]) == ["shop_order", "shop_orderitem", "shop_payment"]
-    assert read[5:] == ["shop_state", "shop_country"]
-    assert len(fast.statements) <= len(normal_statements)
+    assert read == [
+        "shop_customer",
+        "shop_order",
+        "shop_orderitem",
+        "shop_payment",
+        "shop_state",
+        "shop_country",
+    ]
+    assert "count(" in fast.statements[1].lower()
+    assert len(fast.statements) < len(normal_statements)
 
 
 async def test_unselected_loads_send_no_statements(

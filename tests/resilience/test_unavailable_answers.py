@@ -54,7 +54,7 @@ def failing(monkeypatch: pytest.MonkeyPatch, target: str, make: Any) -> None:
 async def test_rest_answers_503_with_its_usual_headers(
     client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
-    failing(monkeypatch, "gateway.rest.routes.count_orders", FAILURES[failure])
+    failing(monkeypatch, "gateway.rest.routes.fetch_page", FAILURES[failure])
 
     response = await client.get(ORDERS, headers=AUTH)
 
@@ -76,7 +76,7 @@ async def test_rest_keeps_other_database_errors_a_masked_500(
     def missing_table() -> sa.ProgrammingError:
         return sa.ProgrammingError("SELECT x FROM gone", {}, Exception("no such table: gone"))
 
-    failing(monkeypatch, "gateway.rest.routes.count_orders", missing_table)
+    failing(monkeypatch, "gateway.rest.routes.fetch_page", missing_table)
 
     response = await client.get(ORDERS, headers=AUTH)
 

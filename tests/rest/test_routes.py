@@ -241,14 +241,14 @@ async def test_other_paths_under_api_are_json_404(
 async def test_unexpected_failure_is_masked(
     client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given a database failure while counting
+    # given a database failure while reading the page
     await add_customer(session, token=TOKEN)
     await session.commit()
 
     async def broken(*args: Any) -> int:
         raise RuntimeError("SELECT secret FROM somewhere")
 
-    monkeypatch.setattr(routes, "count_orders", broken)
+    monkeypatch.setattr(routes, "fetch_page", broken)
     # when the endpoint answers
     response = await get(client)
     # then a JSON 500 with a request id, and nothing of the failure

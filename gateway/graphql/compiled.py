@@ -13,8 +13,9 @@ of graphql-core's execution when the operation is a query whose root fields are 
 3. What resolvers load is fetched as their DataLoaders fetch it, batched for the whole page
    (items, payments); `totalCount` comes with the page row (one statement), reference rows
    come primed from the page row.
-4. The plan is walked over those Strawberry objects; each leaf is serialised by its GraphQL
-   type's own `serialize`, so values are exactly what graphql-core would send.
+4. The plan's renderer (`renderers.py`, generated once per plan) walks those Strawberry
+   objects; each leaf is serialised by its GraphQL type's own `serialize` (skipped where
+   it would return the value itself), so values are exactly what graphql-core would send.
 
 Anything it does not compile, and any error while running (authentication, bad input, the
 database), leaves the operation to graphql-core: errors, their codes, masking and null
@@ -24,15 +25,14 @@ compiled operations; the schema has none.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     DocumentNode,
     ExecutionResult,
-    Undefined,
 )
 from graphql.execution import VariableValues, get_argument_values, get_variable_values
 from strawberry import Schema
@@ -45,13 +45,13 @@ from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.pagination import OrderConnection, count_matching
 from gateway.graphql.plans import (
     Compiler,
-    FieldPlan,
     Loaded,
     OperationPlan,
     Shape,
     Unsupported,
     shape_of,
 )
+from gateway.graphql.renderers import PENDING, Renderer, Unanswerable, renderer
 from gateway.lru import LruCache
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ ConnectionSource = Callable[..., Awaitable[OrderConnection]]
 PLAN_CACHE_SIZE = 256
 # City -> State -> Country: every reference chain is loaded within this many rounds.
 MAX_ROUNDS = 4
-PENDING: Any = object()  # a value whose load is still to come (see `Run.loaded`)
 _ABSENT: Any = object()  # not in a cache (where None is a cached answer)
 
 
@@ -87,30 +86,12 @@ class Run:
         return spec.build(future.result())
 
 
-class Unanswerable(Exception):
-    """A value the compiled path cannot give (a null for a non-null field, a failed load):
-    graphql-core executes the operation and reports it."""
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """A plan and its renderer (made once per plan)."""
 
-
-def render(fields: tuple[FieldPlan, ...], parent: Any, run: Run) -> dict[str, Any]:
-    """The response object for `parent`: the interpreter of the plan."""
-    data: dict[str, Any] = {}
-    for field in fields:
-        value = field.read(parent, run) if field.fetches else field.read(parent)
-        if value is None or value is PENDING:
-            if value is None and not field.nullable:
-                raise Unanswerable(field.key)
-            data[field.key] = None
-        elif field.serialize is not None:
-            wire = field.serialize(value)
-            if wire is None or wire is Undefined:
-                raise Unanswerable(field.key)
-            data[field.key] = wire
-        elif field.many:
-            data[field.key] = [render(field.fields, item, run) for item in value]
-        else:
-            data[field.key] = render(field.fields, value, run)
-    return data
+    plan: OperationPlan
+    render: Renderer
 
 
 class Plans:
@@ -122,7 +103,7 @@ class Plans:
 
     def __init__(self, maxsize: int = PLAN_CACHE_SIZE) -> None:
         self.shapes: LruCache[tuple[str, str | None], Shape | None] = LruCache(maxsize)
-        self.plans: LruCache[tuple[Any, ...], OperationPlan | None] = LruCache(maxsize)
+        self.plans: LruCache[tuple[Any, ...], CompiledOperation | None] = LruCache(maxsize)
 
     def shape(self, query: str, document: DocumentNode, operation: str | None) -> Shape | None:
         key = (query, operation)
@@ -139,27 +120,30 @@ class Plans:
         operation: str | None,
         shape: Shape,
         variables: VariableValues,
-    ) -> OperationPlan | None:
+    ) -> CompiledOperation | None:
         conditions = tuple(variables.coerced.get(name) for name in shape.condition_variables)
         key = (query, operation, conditions)
-        plan = self.plans.get(key, _ABSENT)
-        if plan is _ABSENT:
+        compiled = self.plans.get(key, _ABSENT)
+        if compiled is _ABSENT:
             try:
                 plan = Compiler(schema, shape, variables).operation()
             except Unsupported:
-                plan = None
-            self.plans.put(key, plan)
-        return plan
+                compiled = None
+            else:
+                compiled = CompiledOperation(plan, renderer(plan.root))
+            self.plans.put(key, compiled)
+        return compiled
 
 
 async def execute(
-    plan: OperationPlan,
+    compiled: CompiledOperation,
     schema: Schema,
     context: GatewayContext,
     variables: VariableValues,
     orders_connection: ConnectionSource,
 ) -> dict[str, Any]:
     """The operation's `data`; raises whatever the page raises (the caller falls back)."""
+    plan = compiled.plan
     given = get_argument_values(plan.field, plan.node, variables)
     arguments = convert_arguments(
         given,
@@ -169,23 +153,31 @@ async def execute(
     )
     connection = await orders_connection(context, counted=plan.counts, **arguments)
     run = Run(context.loaders)
-    loads: list[Awaitable[Any]] = [
-        spec.loader(context.loaders).load(spec.key(order))
-        for spec in plan.page_loads
-        for order in connection.nodes
-    ]
     if plan.counts:
-        count, *_ = await asyncio.gather(count_matching(context, connection), *loads)
-        run.total_count = count
-    else:
-        await asyncio.gather(*loads)
+        run.total_count = await count_matching(context, connection)
+    for spec in plan.page_loads:
+        await fetch(spec.loader(context.loaders), [spec.key(order) for order in connection.nodes])
     for _ in range(MAX_ROUNDS):
-        data = render(plan.root, connection, run)
+        data = compiled.render(connection, run)
         if not run.missing:
             return data
-        await asyncio.gather(*(loader.load(key) for loader, key in run.missing))
+        by_loader: dict[DataLoader[int, Any], list[int]] = {}
+        for loader, key in run.missing:
+            by_loader.setdefault(loader, []).append(key)
+        for loader, keys in by_loader.items():
+            await fetch(loader, keys)
         run.missing.clear()
     raise Unanswerable("references nested deeper than expected")
+
+
+async def fetch(loader: DataLoader[int, Any], keys: list[int]) -> None:
+    """Puts the values of `keys` in the loader's cache: one call of its batch function for
+    the keys not cached yet, as `load` would batch them, without a future and a task per
+    key. (The batches run one after another: they share the request's session anyway.)"""
+    wanted = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
+    if wanted:
+        values = await loader.load_fn(wanted)
+        loader.prime_many(dict(zip(wanted, values, strict=True)))
 
 
 class CompiledOrders(SchemaExtension):
@@ -228,11 +220,11 @@ class CompiledOrders(SchemaExtension):
         )
         if isinstance(variables, list):
             return None  # graphql-core reports the variables' errors
-        plan = self.plans.plan(schema, query, context.operation_name, shape, variables)
-        if plan is None:
+        compiled = self.plans.plan(schema, query, context.operation_name, shape, variables)
+        if compiled is None:
             return None
         gateway_context: GatewayContext = context.context
-        return await execute(plan, schema, gateway_context, variables, self.orders_connection)
+        return await execute(compiled, schema, gateway_context, variables, self.orders_connection)
 
 
 def compiled_orders(

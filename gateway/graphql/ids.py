@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 
 from gateway.errors import BadUserInput
 
@@ -21,7 +22,9 @@ _DATABASE_ID = re.compile(r"\d{1,30}", re.ASCII)
 _MAX_GLOBAL_ID_LENGTH = 200
 
 
+@lru_cache(maxsize=4096)
 def encode_global_id(type_name: str, database_id: int) -> str:
+    """Cached: a page names the same reference rows (a country, a method) many times."""
     return base64.b64encode(f"{type_name}:{database_id}".encode()).decode("ascii")
 
 

@@ -24,7 +24,9 @@ def serialize_decimal(value: Decimal) -> str:
 
 def serialize_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with `Z`; a fraction only when there are microseconds (as REST)."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # the database's values already are in UTC
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def serialize_date(value: date) -> str:

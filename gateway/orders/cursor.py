@@ -84,7 +84,7 @@ def _untagged(item: Any) -> Any:
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
-    return hmac.new(key, payload, hashlib.sha256).digest()[:MAC_SIZE]
+    return hmac.digest(key, payload, hashlib.sha256)[:MAC_SIZE]
 
 
 def encode_cursor(key: bytes, signature: str, values: Sequence[Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, distinct, func, not_, or_, select
@@ -134,8 +135,12 @@ class OrderTotals:
         )
 
 
+@lru_cache(maxsize=4096)
 def format_money(value: Decimal) -> str:
-    """Two decimals, never `-0.00` (the wire format of both APIs)."""
+    """Two decimals, never `-0.00` (the wire format of both APIs).
+
+    Cached: prices and totals repeat across a page. Equal amounts (`1.5`, `1.50`) share
+    an entry, and they format alike."""
     quantized = value.quantize(CENT)
     if quantized == 0:
         return "0.00"

@@ -10,9 +10,10 @@ their reference rows and the item/payment sums, for at most one page of rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -211,7 +212,7 @@ class OrderQuery:
 
     def sort_values(self, row: Any) -> tuple[Any, ...]:
         """The sort-key values of a row of `page_statement`, for a cursor."""
-        return tuple(row[_SORT_POSITIONS[key.field]] for key in self.ordering)
+        return sort_values_getter(self.ordering)(row)
 
 
 def _later(key: OrderingKey, value: Any, *, ascending: bool) -> ColumnElement[bool]:
@@ -226,6 +227,15 @@ def _later(key: OrderingKey, value: Any, *, ascending: bool) -> ColumnElement[bo
         return column.is_not(None) if nullable else true()
     before: ColumnElement[bool] = column < value
     return before
+
+
+@lru_cache(maxsize=256)
+def sort_values_getter(ordering: tuple[OrderingKey, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """Reads an ordering's sort-key values from a row of `page_statement`."""
+    getter = itemgetter(*(_SORT_POSITIONS[key.field] for key in ordering))
+    if len(ordering) == 1:
+        return lambda row: (getter(row),)
+    return getter
 
 
 @cache

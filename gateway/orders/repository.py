@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db.core import execute_select
 from gateway.orders.filters import ID_MAX, ID_MIN
-from gateway.orders.query import OrderQuery, Window
+from gateway.orders.query import OrderQuery, Window, sort_values_getter
 from gateway.orders.records import OrderRecord
 
 
@@ -46,7 +46,8 @@ async def fetch_page(
 
 def _records(query: OrderQuery, rows: Iterable[Any]) -> list[OrderRecord]:
     customer_id = query.customer_id
-    return [OrderRecord.from_row(row, customer_id, query.sort_values(row)) for row in rows]
+    sort_values = sort_values_getter(query.ordering)
+    return [OrderRecord.from_row(row, customer_id, sort_values(row)) for row in rows]
 
 
 async def reference_exists(session: AsyncSession, model: Any, row_id: int) -> bool:

@@ -36,8 +36,9 @@ def render_json(data: Any, indent: int | None = None) -> bytes:
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with `Z`; the fraction only when there are microseconds."""
-    text = value.astimezone(UTC).isoformat()
-    return text.removesuffix("+00:00") + "Z"
+    if value.tzinfo is not UTC:  # the database's values already are in UTC
+        value = value.astimezone(UTC)
+    return value.isoformat().removesuffix("+00:00") + "Z"
 
 
 def _method(method: MethodRecord | None) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from gateway.db.engine import create_engine, create_session_factory
+from gateway.db.engine import create_engine
 from gateway.db.errors import is_database_unavailable
 from gateway.errors import DatabaseUnavailable
 from gateway.graphql import graphql_routes
@@ -57,10 +57,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Database:
-    """The engine and the session factory every request takes its sessions from."""
+    """The engine every request takes its connection from (`connect`)."""
 
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+
+    def connect(self) -> AsyncConnection:
+        return self.engine.connect()
 
 
 def database(request: Request) -> Database:
@@ -165,7 +167,7 @@ def create_app(settings: Settings) -> Starlette:
         engine = create_engine(settings, read_only=True)
         time_statements(engine, metrics.statement_duration)
         metrics.pool.watch(engine)
-        app.state.database = Database(engine, create_session_factory(engine))
+        app.state.database = Database(engine)
         try:
             yield
         finally:

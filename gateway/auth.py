@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import String, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db.core import execute_select
+from gateway.db.core import Reader, execute_select
 from gateway.db.models import ApiToken, Customer
 from gateway.errors import AuthenticationFailed
 from gateway.orders.records import CustomerRecord
@@ -60,7 +59,7 @@ _TOKEN_STATEMENT = (
 )
 
 
-async def customer_for_token(session: AsyncSession, key: str) -> CustomerRecord:
+async def customer_for_token(session: Reader, key: str) -> CustomerRecord:
     """The active customer holding `key`; one statement."""
     if "\x00" in key or len(key) > 40:
         raise AuthenticationFailed(INVALID_TOKEN)  # no stored key can look like this
@@ -73,5 +72,5 @@ async def customer_for_token(session: AsyncSession, key: str) -> CustomerRecord:
     return CustomerRecord(customer_id, first_name, last_name, email, mobile_number, is_active)
 
 
-async def authenticate(session: AsyncSession, header: bytes | None) -> CustomerRecord:
+async def authenticate(session: Reader, header: bytes | None) -> CustomerRecord:
     return await customer_for_token(session, token_from_header(header))

@@ -25,7 +25,7 @@ def create_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine
 
     `read_only` (the service, which never writes): PostgreSQL connections run in autocommit,
     each statement in its own snapshot, as READ COMMITTED gives inside a transaction too. A
-    session then costs no BEGIN and ROLLBACK round trips, and pre-ping is one round trip
+    connection then costs no BEGIN and ROLLBACK round trips, and pre-ping is one round trip
     instead of three (asyncpg pings inside a transaction otherwise). SQLite keeps its
     transactions: its round trips are in-process.
     """

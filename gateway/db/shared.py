@@ -1,4 +1,4 @@
-"""One session shared, in turn, by the concurrent tasks of one request."""
+"""One connection shared, in turn, by the concurrent tasks of one request."""
 
 from __future__ import annotations
 
@@ -6,40 +6,40 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-# What queries take their session from: a session factory, or a `SharedSession`.
-SessionSource = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# What queries take their connection from: `engine.connect`, or a `SharedConnection`.
+ConnectionSource = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
-class SharedSession:
-    """A request's session: opened on first use, lent to one task at a time, closed by
-    `close()` when the request ends.
+class SharedConnection:
+    """A request's connection: checked out of the pool on first use, lent to one task at
+    a time, returned by `close()` when the request ends.
 
-    GraphQL resolves fields and runs loaders as concurrent tasks, and an `AsyncSession`
-    must never serve two at once. A session per task cost a pooled checkout with its
-    pre-ping for each of a page's four or five statements; queued on one connection they
-    cost one, and a request holds one pool connection, not five.
+    GraphQL resolves fields and runs loaders as concurrent tasks, and a connection must
+    never serve two at once. A connection per task cost a pool checkout with its pre-ping
+    for each of a page's four or five statements; queued on one connection they cost one,
+    and a request holds one pool connection, not five.
 
     Parameters:
-        factory: where the session comes from (the app's session factory).
+        connect: where the connection comes from (`engine.connect`).
     """
 
-    def __init__(self, factory: Callable[[], AsyncSession]) -> None:
-        self._factory = factory
-        self._session: AsyncSession | None = None
+    def __init__(self, connect: Callable[[], AsyncConnection]) -> None:
+        self._connect = connect
+        self._connection: AsyncConnection | None = None
         self._turn = asyncio.Lock()
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[AsyncSession]:
+    async def __call__(self) -> AsyncIterator[AsyncConnection]:
         async with self._turn:
-            if self._session is None:
-                self._session = self._factory()
+            if self._connection is None:
+                self._connection = await self._connect().start()
             try:
-                yield self._session
+                yield self._connection
             except BaseException:
                 # A failed statement may leave the connection unusable (invalidated, or in
-                # an aborted transaction): the next task starts from a fresh session.
+                # an aborted transaction): the next task starts from a fresh connection.
                 await self._discard()
                 raise
 
@@ -49,6 +49,6 @@ class SharedSession:
             await self._discard()
 
     async def _discard(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()

@@ -1,4 +1,4 @@
-"""The per-request context resolvers receive: settings, the session, loaders, the caller."""
+"""The per-request context resolvers receive: settings, the connection, loaders, the caller."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.auth import customer_for_token, token_from_header
-from gateway.db.shared import SharedSession
+from gateway.db.shared import SharedConnection
 from gateway.graphql.dataloaders import Loaders
 from gateway.observability import context as observed
 from gateway.orders.records import CustomerRecord
@@ -23,7 +23,7 @@ class GatewayContext:
     Attributes:
         request, response: the HTTP request; the response whose headers are sent.
         settings: the service's settings.
-        sessions: the request's one session, which its tasks take in turn.
+        sessions: the request's one connection, which its tasks take in turn.
         cursor_key: the HMAC key of this deployment's cursors.
         loaders: this request's DataLoaders.
         request_id: names this request in the log and in masked errors.
@@ -32,7 +32,7 @@ class GatewayContext:
     request: Request
     response: Response
     settings: Settings
-    sessions: SharedSession
+    sessions: SharedConnection
     cursor_key: bytes
     loaders: Loaders
     request_id: str

@@ -1,7 +1,7 @@
 """Per-request DataLoaders for the objects nested in an order.
 
 graphql-core resolves sibling fields concurrently; every batch takes the request's session
-in turn (`SharedSession`). Loaders live in the request's context, so their caches never
+in turn (`SharedConnection`). Loaders live in the request's context, so their caches never
 outlive a request (or cross customers).
 """
 
@@ -29,7 +29,7 @@ from gateway.db.models import (
     ShippingMethod,
     State,
 )
-from gateway.db.shared import SessionSource
+from gateway.db.shared import ConnectionSource
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.records import (
     CityRecord,
@@ -76,7 +76,7 @@ def _by_id_statement(columns: tuple[Any, ...]) -> Any:
 
 
 def _by_id_loader(
-    sessions: SessionSource, columns: Sequence[Any], build: Callable[..., T]
+    sessions: ConnectionSource, columns: Sequence[Any], build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
     statement = _by_id_statement(tuple(columns))
@@ -94,7 +94,7 @@ def _by_id_loader(
 
 
 def _by_order_loader(
-    sessions: SessionSource, statement: Any, build: Callable[..., T]
+    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
@@ -148,7 +148,7 @@ class Loaders:
     payments_by_order: DataLoader[int, list[PaymentRecord]]
 
     @classmethod
-    def create(cls, sessions: SessionSource) -> Loaders:
+    def create(cls, sessions: ConnectionSource) -> Loaders:
         customer_columns = (
             Customer.id,
             Customer.first_name,

@@ -16,7 +16,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
-from gateway.db.shared import SharedSession
+from gateway.db.shared import SharedConnection
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
@@ -49,7 +49,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> GatewayContext:
         assert isinstance(request, Request)  # the route serves HTTP only
         assert isinstance(response, Response)
-        sessions = SharedSession(request.app.state.database.sessions)
+        sessions = SharedConnection(request.app.state.database.connect)
         return GatewayContext(
             request=request,
             response=response,
@@ -81,7 +81,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Resolve a persisted query (by hash, or checked and remembered) before running;
-        the request's session goes back to the pool once the operation has run."""
+        the request's connection goes back to the pool once the operation has run."""
         try:
             request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as exc:

@@ -6,22 +6,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db.core import execute_select
+from gateway.db.core import Reader, execute_select
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.query import OrderQuery, Window, sort_values_getter
 from gateway.orders.records import OrderRecord
 
 
-async def count_orders(session: AsyncSession, query: OrderQuery) -> int:
+async def count_orders(session: Reader, query: OrderQuery) -> int:
     count: int = (await execute_select(session, *query.count_execution())).scalar_one()
     return count
 
 
-async def fetch_orders(
-    session: AsyncSession, query: OrderQuery, window: Window
-) -> list[OrderRecord]:
+async def fetch_orders(session: Reader, query: OrderQuery, window: Window) -> list[OrderRecord]:
     """One page of orders in list order (also for `window.from_end`)."""
     if window.limit <= 0:
         return []
@@ -29,7 +26,7 @@ async def fetch_orders(
 
 
 async def fetch_page(
-    session: AsyncSession, query: OrderQuery, window: Window
+    session: Reader, query: OrderQuery, window: Window
 ) -> tuple[list[OrderRecord], int]:
     """One page and how many orders match over all pages, in one statement while the page
     has rows; an empty page (past the end, or nothing matches) is counted on its own. An
@@ -50,7 +47,7 @@ def _records(query: OrderQuery, rows: Iterable[Any]) -> list[OrderRecord]:
     return [OrderRecord.from_row(row, customer_id, sort_values(row)) for row in rows]
 
 
-async def reference_exists(session: AsyncSession, model: Any, row_id: int) -> bool:
+async def reference_exists(session: Reader, model: Any, row_id: int) -> bool:
     """Whether a reference table (country, payment method, …) has a row with this id."""
     if not ID_MIN <= row_id <= ID_MAX:
         return False

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth import customer_for_token, token_from_header
+from gateway.db.core import Reader
 from gateway.errors import AuthenticationFailed
 from gateway.observability import context as observed
 from gateway.orders import (
@@ -108,7 +108,7 @@ async def customer_orders(request: Request) -> Response:
         headers = {**ENDPOINT_HEADERS, **extra}
         return json_response(request, status, data, indent=indent, headers=headers)
 
-    async with request.app.state.database.sessions() as session:
+    async with request.app.state.database.connect() as session:
         try:
             token = token_from_header(_header(request, b"authorization"))
             customer = await customer_for_token(session, token)
@@ -140,7 +140,7 @@ async def customer_orders(request: Request) -> Response:
     return answer(200, page)
 
 
-async def _check_references(session: AsyncSession, filters: ParsedFilters) -> None:
+async def _check_references(session: Reader, filters: ParsedFilters) -> None:
     """ModelChoiceField's lookup: a single-id filter must name an existing row."""
     for name, row_id in filters.references.items():
         if not await reference_exists(session, _REFERENCES[name], row_id):
@@ -149,7 +149,7 @@ async def _check_references(session: AsyncSession, filters: ParsedFilters) -> No
 
 async def _page(
     request: Request,
-    session: AsyncSession,
+    session: Reader,
     query: OrderQuery,
     params: dict[str, str],
     customer: CustomerRecord,

@@ -34,11 +34,11 @@ SLEEP = text(f"SELECT pg_sleep(:seconds) /* {MARKER} */")
 
 
 async def slow(request: Request) -> JSONResponse:
-    """`?seconds=S&times=N`: N statements of S seconds each, one session."""
+    """`?seconds=S&times=N`: N statements of S seconds each, one connection."""
     seconds = float(request.query_params["seconds"])
-    async with request.app.state.database.sessions() as session:
+    async with request.app.state.database.connect() as connection:
         for _ in range(int(request.query_params.get("times", "1"))):
-            await session.execute(SLEEP, {"seconds": seconds})
+            await connection.execute(SLEEP, {"seconds": seconds})
     return JSONResponse({"slept": seconds})
 
 

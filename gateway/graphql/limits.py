@@ -24,7 +24,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -39,9 +38,13 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     Lexer,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
     SelectionSetNode,
     Source,
     TokenKind,
+    TypeNode,
     VariableNode,
     get_named_type,
     get_operation_ast,
@@ -261,19 +264,39 @@ def too_complex(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": CODE})
 
 
-MEASURE_CACHE_SIZE = 1024
+MEASURE_CACHE_SIZE = 256
 _UNMEASURED: Any = object()
-# Measures of operations seen, by document text, operation name and variables (a page size
-# may come from a variable): clients repeat their documents, and a measure costs a walk of
-# the whole selection.
-Measures = LruCache[tuple[str | None, str | None, bytes], Measure | None]
+# Measures of operations seen, by document text, operation name and the values of the
+# variables the measure may read: clients repeat their documents (and page through them
+# with new cursors), and a measure costs a walk of the whole selection.
+MeasureKey = tuple[str | None, str | None, tuple[tuple[str, Any], ...]]
+Measures = LruCache[MeasureKey, Measure | None]
 
 
-def _variables_key(variables: Mapping[str, Any] | None) -> bytes:
-    try:
-        return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # not JSON (never from HTTP): a key that never repeats
-        return repr(id(variables)).encode()
+def measure_key(
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> MeasureKey:
+    """What a measure depends on: of the variables, only page sizes (`_page_size`), which a
+    validated document passes in `Int` variables only, and only as integers (any other
+    value counts as no page size). Cursors, filters and search stay out of the key."""
+    operation = get_operation_ast(document, operation_name)
+    given = variables if isinstance(variables, Mapping) else {}
+    values = []
+    for definition in operation.variable_definitions or () if operation else ():
+        if _named_type(definition.type) == "Int":
+            value = given.get(definition.variable.name.value)
+            values.append((definition.variable.name.value, value if type(value) is int else None))
+    return query, operation_name, tuple(values)
+
+
+def _named_type(node: TypeNode) -> str:
+    while isinstance(node, (NonNullTypeNode, ListTypeNode)):
+        node = node.type
+    assert isinstance(node, NamedTypeNode)
+    return node.name.value
 
 
 class QueryLimiter(SchemaExtension):
@@ -308,7 +331,12 @@ class QueryLimiter(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is not None and context.result is None:
             # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
-            key = (context.query, context.operation_name, _variables_key(context.variables))
+            key = measure_key(
+                context.query,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
             measure = self.measures.get(key, _UNMEASURED)
             if measure is _UNMEASURED:
                 measure = measure_operation(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import struct
+import time
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.observability.metrics import Metrics, multiprocess_dir
+
+SCRAPE_ATTEMPTS = 5
 
 
 def scrape(metrics: Metrics) -> bytes:
@@ -23,6 +28,13 @@ def scrape(metrics: Metrics) -> bytes:
     # prometheus-client leaves this constructor unannotated.
     MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     registry.register(metrics.pool)
+    for _ in range(SCRAPE_ATTEMPTS - 1):
+        try:
+            return generate_latest(registry)
+        except struct.error:
+            # Another worker's metric file was created but not sized yet (0 bytes for a
+            # moment: prometheus/client_python#1199); read the folder again.
+            time.sleep(0.001)
     return generate_latest(registry)
 
 

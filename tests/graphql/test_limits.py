@@ -16,6 +16,7 @@ from graphql import get_introspection_query, parse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import create_app
+from gateway.graphql import limits
 from gateway.graphql.limits import Measure, QueryLimits, measure_operation
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings, load_settings
@@ -286,3 +287,47 @@ async def test_a_large_body_is_refused_with_413(
             }
         ]
     }
+
+
+PAGED = """
+query Paged($first: Int, $search: String) {
+  myOrders(first: $first, search: $search) { nodes { customer { id } items { productId } } }
+}
+"""
+
+
+async def test_measures_are_cached_by_page_size_only(
+    limited_client: httpx.AsyncClient, customers: Customers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a count of the measures taken
+    calls: list[int] = []
+    original = limits.measure_operation
+
+    def counting_measure(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(limits, "measure_operation", counting_measure)
+
+    # when one document runs with the same page size and other variables changing
+    for search in ("a", "b", "c"):
+        response = await limited_client.post(
+            "/graphql",
+            json={"query": PAGED, "variables": {"first": 1, "search": search}},
+            headers=AUTH,
+        )
+        assert "errors" not in response.json()
+
+    # then it was measured once; a page size over the cost limit is still refused
+    assert len(calls) == 1
+    assert await refused(limited_client, PAGED, first=100, search="a") == [
+        ("Query cost 301 exceeds the limit of 300.", "QUERY_TOO_COMPLEX")
+    ]
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("first", [[1], {"a": 1}, "7", 7.0, True, None])
+def test_a_measure_key_holds_any_json_value(first: Any) -> None:
+    key = limits.measure_key(PAGED, parse(PAGED), None, {"first": first, "search": [1]})
+
+    assert hash(key) == hash((PAGED, None, (("first", None),)))

@@ -67,3 +67,39 @@ def test_multiprocess_scrape_adds_up_every_process(tmp_path: Path) -> None:
     found = samples(done.stdout.decode())
     assert found[("gateway_http_requests_total", HEALTHZ_200)] == 2
     assert len(list(tmp_path.glob("counter_*.db"))) == 2
+
+
+# A scrape that meets another worker's metric file in the moment it exists at 0 bytes
+# (created, not sized yet); the "worker" sizes it while the scrape waits to read again.
+SCRAPE_DURING_CREATION = """
+import sys
+from pathlib import Path
+from gateway.observability import exposition
+from gateway.observability.metrics import Metrics
+fresh = Path(sys.argv[1]) / "counter_4242.db"
+fresh.touch()
+waits = []
+def sized_meanwhile(seconds):
+    waits.append(seconds)
+    fresh.unlink()
+exposition.time.sleep = sized_meanwhile
+sys.stdout.write(exposition.scrape(Metrics()).decode())
+sys.stderr.write(str(len(waits)))
+"""
+
+
+def test_a_scrape_reads_again_past_a_file_being_created(tmp_path: Path) -> None:
+    # given a worker's counted request, and a metric file still at 0 bytes
+    env = {**os.environ, VARIABLE: str(tmp_path)}
+    subprocess.run([sys.executable, "-c", WORKER], env=env, check=True, timeout=60)
+    # when a process scrapes
+    done = subprocess.run(
+        [sys.executable, "-c", SCRAPE_DURING_CREATION, str(tmp_path)],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    # then it read the folder again once and answered every metric
+    assert done.stderr.decode() == "1"
+    assert samples(done.stdout.decode())[("gateway_http_requests_total", HEALTHZ_200)] == 1

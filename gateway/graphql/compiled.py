@@ -19,8 +19,12 @@ of graphql-core's execution when the operation is a query whose root fields are 
 
 Anything it does not compile, and any error while running (authentication, bad input, the
 database), leaves the operation to graphql-core: errors, their codes, masking and null
-propagation are the normal path's. Extensions that wrap resolvers (`resolve`) do not see
-compiled operations; the schema has none.
+propagation are the normal path's. One exception: when the database is unavailable (down,
+overloaded, timed out), running the operation again would wait on it a second time and add
+load while it struggles; the answer is then graphql-core's for a failed `myOrders` (its
+type is non-null: no data, one error at `myOrders`), coded `SERVICE_UNAVAILABLE` as usual.
+Extensions that wrap resolvers (`resolve`) do not see compiled operations; the schema has
+none.
 """
 
 from __future__ import annotations
@@ -30,16 +34,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-)
+from graphql import DocumentNode, ExecutionResult, GraphQLError, located_error
 from graphql.execution import VariableValues, get_argument_values, get_variable_values
 from strawberry import Schema
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.types.arguments import convert_arguments
 
+from gateway.db.errors import is_database_unavailable
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.pagination import OrderConnection, count_matching
@@ -84,6 +86,15 @@ class Run:
             self.missing.append((loader, key))
             return PENDING
         return spec.build(future.result())
+
+
+class DatabaseUnavailableAt(Exception):
+    """The database was unavailable while a compiled operation ran: `error` is the error
+    graphql-core would report for it (at `myOrders`)."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +211,14 @@ class CompiledOrders(SchemaExtension):
         if context.result is None and document is not None and context.query is not None:
             try:
                 data = await self._data(document, context.query)
+            except DatabaseUnavailableAt as failed:
+                context.result = ExecutionResult(data=None, errors=[failed.error])
             except Exception:
                 # graphql-core runs the operation again and reports this as it always does.
                 logger.debug("compiled myOrders fell back to graphql-core", exc_info=True)
-                data = None
-            if data is not None:
-                context.result = ExecutionResult(data=data, errors=None)
+            else:
+                if data is not None:
+                    context.result = ExecutionResult(data=data, errors=None)
         yield
 
     async def _data(self, document: DocumentNode, query: str) -> dict[str, Any] | None:
@@ -224,7 +237,16 @@ class CompiledOrders(SchemaExtension):
         if compiled is None:
             return None
         gateway_context: GatewayContext = context.context
-        return await execute(compiled, schema, gateway_context, variables, self.orders_connection)
+        try:
+            return await execute(
+                compiled, schema, gateway_context, variables, self.orders_connection
+            )
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            node = compiled.plan.node
+            key = node.alias.value if node.alias else node.name.value
+            raise DatabaseUnavailableAt(located_error(error, [node], [key])) from error
 
 
 def compiled_orders(

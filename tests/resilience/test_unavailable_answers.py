@@ -107,3 +107,43 @@ async def test_graphql_answers_503_and_service_unavailable(
         }
     ]
     assert_no_leak(response.content)
+
+
+@pytest.mark.parametrize("counted", [False, True], ids=["page", "page and count"])
+async def test_a_compiled_page_waits_on_an_unavailable_database_once(
+    client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch, counted: bool
+) -> None:
+    # given a database that times out on every page statement
+    attempts: list[str] = []
+
+    async def timing_out(*args: Any, **kwargs: Any) -> Any:
+        attempts.append("page")
+        raise canceled_statement()
+
+    monkeypatch.setattr("gateway.graphql.schema.fetch_orders", timing_out)
+    monkeypatch.setattr("gateway.graphql.schema.fetch_page", timing_out)
+    count = "totalCount " if counted else ""
+
+    # when a page the compiled path answers is asked for
+    response = await client.post(
+        "/graphql",
+        json={"query": f"{{ __typename orders: myOrders {{ {count}nodes {{ key }} }} }}"},
+        headers=AUTH,
+    )
+
+    # then the statement was tried once (no second run by graphql-core), and the answer is
+    # graphql-core's for a failed non-null root field: no data, one coded error
+    assert attempts == ["page"]
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": UNAVAILABLE,
+                "locations": [{"line": 1, "column": 14}],
+                "path": ["orders"],
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
+        ],
+    }
+    assert_no_leak(response.content)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, bindparam, select
@@ -70,16 +69,30 @@ def _ids(keys: Sequence[int]) -> dict[str, list[int]]:
     return {"ids": [key for key in set(keys) if ID_MIN <= key <= ID_MAX]}
 
 
-@cache
-def _by_id_statement(columns: tuple[Any, ...]) -> Any:
+def _by_id(*columns: Any) -> Any:
+    """The rows whose primary key (the first column) is among the batch's ids."""
     return select(*columns).where(columns[0].in_(IDS))
 
 
+CUSTOMERS = _by_id(
+    Customer.id,
+    Customer.first_name,
+    Customer.last_name,
+    Customer.email,
+    Customer.mobile_number,
+    Customer.is_active,
+)
+COUNTRIES = _by_id(Country.id, Country.name, Country.code)
+STATES = _by_id(State.id, State.name, State.country_id)
+CITIES = _by_id(City.id, City.name, City.state_id)
+PAYMENT_METHODS = _by_id(PaymentMethod.id, PaymentMethod.name, PaymentMethod.code)
+SHIPPING_METHODS = _by_id(ShippingMethod.id, ShippingMethod.name, ShippingMethod.code)
+
+
 def _by_id_loader(
-    sessions: ConnectionSource, columns: Sequence[Any], build: Callable[..., T]
+    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
-    statement = _by_id_statement(tuple(columns))
 
     async def load(keys: list[int]) -> list[T | None]:
         ids = _ids(keys)
@@ -149,29 +162,13 @@ class Loaders:
 
     @classmethod
     def create(cls, sessions: ConnectionSource) -> Loaders:
-        customer_columns = (
-            Customer.id,
-            Customer.first_name,
-            Customer.last_name,
-            Customer.email,
-            Customer.mobile_number,
-            Customer.is_active,
-        )
         return cls(
-            customer=_by_id_loader(sessions, customer_columns, _customer),
-            country=_by_id_loader(
-                sessions, (Country.id, Country.name, Country.code), CountryRecord
-            ),
-            state=_by_id_loader(sessions, (State.id, State.name, State.country_id), StateRecord),
-            city=_by_id_loader(sessions, (City.id, City.name, City.state_id), CityRecord),
-            payment_method=_by_id_loader(
-                sessions, (PaymentMethod.id, PaymentMethod.name, PaymentMethod.code), MethodRecord
-            ),
-            shipping_method=_by_id_loader(
-                sessions,
-                (ShippingMethod.id, ShippingMethod.name, ShippingMethod.code),
-                MethodRecord,
-            ),
+            customer=_by_id_loader(sessions, CUSTOMERS, _customer),
+            country=_by_id_loader(sessions, COUNTRIES, CountryRecord),
+            state=_by_id_loader(sessions, STATES, StateRecord),
+            city=_by_id_loader(sessions, CITIES, CityRecord),
+            payment_method=_by_id_loader(sessions, PAYMENT_METHODS, MethodRecord),
+            shipping_method=_by_id_loader(sessions, SHIPPING_METHODS, MethodRecord),
             items_by_order=_by_order_loader(sessions, ITEMS_STATEMENT, ItemRecord),
             payments_by_order=_by_order_loader(sessions, PAYMENTS_STATEMENT, PaymentRecord),
         )

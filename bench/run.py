@@ -27,9 +27,9 @@ from harness.database import (
     RESULTS,
     ROOT,
     BenchDatabase,
-    DataSize,
-    prepare_postgresql,
-    prepare_sqlite,
+    add_data_arguments,
+    data_size,
+    prepare,
 )
 from harness.floor import floor_rate
 from harness.load import require_wrk, run_wrk
@@ -58,24 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated: S1,S2,S2n,S3,S4,S5,S6, 'REST', 'GraphQL' or "
         "full names like 'S3 REST' (default all)",
     )
-    parser.add_argument("--orders", type=int, default=10_000, help="orders in all")
-    parser.add_argument("--customers", type=int, default=200, help="customers in all")
-    parser.add_argument(
-        "--demo-orders", type=int, default=5_000, help="orders of the customer whose token is used"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="data generator seed")
-    parser.add_argument(
-        "--postgres",
-        default="postgresql://postgres@127.0.0.1:5432",
-        help=f"PostgreSQL server; the database {BENCH_DATABASE} is (re)created on it",
-    )
-    parser.add_argument("--fresh", action="store_true", help="regenerate the database")
-    parser.add_argument(
-        "--no-indexes",
-        dest="indexes",
-        action="store_false",
-        help="run without `gateway db indexes` (drops them if present)",
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--no-floor", dest="floor", action="store_false", help="skip the asyncpg floor"
     )
@@ -217,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = select(args.scenarios)
     backends = [name.strip() for name in args.backend.split(",") if name.strip()]
     worker_counts = [int(count) for count in args.workers.split(",")]
-    size = DataSize(args.orders, args.customers, args.demo_orders, args.seed)
+    size = data_size(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
         **_environment(),
@@ -229,14 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows: list[Row] = []
     for backend in backends:
-        if backend == "postgresql":
-            database = prepare_postgresql(
-                args.postgres, size, fresh=args.fresh, indexes=args.indexes
-            )
-        elif backend == "sqlite":
-            database = prepare_sqlite(size, fresh=args.fresh, indexes=args.indexes)
-        else:
-            raise SystemExit(f"unknown backend {backend!r}: postgresql or sqlite")
+        database = prepare(backend, args)
         print(
             f"{backend}: {database.url} ({'reused' if database.reused else 'generated'})",
             file=sys.stderr,

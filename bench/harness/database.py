@@ -6,6 +6,7 @@ test suite uses). SQLite: a file under `bench/results/` named after its size.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sqlite3
@@ -174,3 +175,42 @@ def prepare_sqlite(size: DataSize, *, fresh: bool, indexes: bool) -> BenchDataba
     with closing(sqlite3.connect(path)) as connection:
         token = connection.execute(_TOKEN_SQL.format("?"), (DEMO_CUSTOMER,)).fetchone()[0]
     return BenchDatabase("sqlite", url, str(token), size, reused, indexes)
+
+
+# --- Command-line options shared by bench/run.py and bench/profile.py -----------------------
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say which database to generate or reuse."""
+    parser.add_argument("--orders", type=int, default=10_000, help="orders in all")
+    parser.add_argument("--customers", type=int, default=200, help="customers in all")
+    parser.add_argument(
+        "--demo-orders", type=int, default=5_000, help="orders of the customer whose token is used"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="data generator seed")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help=f"PostgreSQL server; the database {BENCH_DATABASE} is (re)created on it",
+    )
+    parser.add_argument("--fresh", action="store_true", help="regenerate the database")
+    parser.add_argument(
+        "--no-indexes",
+        dest="indexes",
+        action="store_false",
+        help="run without `gateway db indexes` (drops them if present)",
+    )
+
+
+def data_size(args: argparse.Namespace) -> DataSize:
+    return DataSize(args.orders, args.customers, args.demo_orders, args.seed)
+
+
+def prepare(backend: str, args: argparse.Namespace) -> BenchDatabase:
+    """The database for `backend` ("postgresql" or "sqlite") as the options ask."""
+    size = data_size(args)
+    if backend == "postgresql":
+        return prepare_postgresql(args.postgres, size, fresh=args.fresh, indexes=args.indexes)
+    if backend == "sqlite":
+        return prepare_sqlite(size, fresh=args.fresh, indexes=args.indexes)
+    raise SystemExit(f"unknown backend {backend!r}: postgresql or sqlite")

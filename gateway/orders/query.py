@@ -49,6 +49,8 @@ _NO_FILTER = OrderFilter()
 CUSTOMER_PARAMETER = "customer_id"
 LIMIT_PARAMETER = "page_limit"
 OFFSET_PARAMETER = "page_offset"
+AFTER_PARAMETER = "after_"  # + the sort key's position: a keyset bound's value
+BEFORE_PARAMETER = "before_"
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types them variadically).
 AnySelect = Select[*tuple[Any, ...]]
 # A statement and the parameters to execute it with.
@@ -173,18 +175,27 @@ class OrderQuery:
         return self.count_statement(), {}
 
     def page_execution(self, window: Window, *, counted: bool = False) -> Execution:
-        """`page_statement(window, counted=counted)` with its parameters; a plain query's
-        first pages (no keyset bound) reuse a statement built once per ordering, with the
-        customer and the window as parameters. Building the statement costs more than
-        running it."""
-        if not self.is_plain or window.after is not None or window.before is not None:
+        """`page_statement(window, counted=counted)` with its parameters. A plain query's
+        pages reuse a statement built once per ordering and window shape, with the customer,
+        the window and the keyset bounds as parameters: building the statement costs more
+        than running it."""
+        if not self.is_plain:
             return self.page_statement(window, counted=counted), {}
         statement = _plain_page_statement(
-            self.ordering, window.from_end, bool(window.offset), counted
+            self.ordering,
+            window.from_end,
+            bool(window.offset),
+            counted,
+            _nulls(window.after),
+            _nulls(window.before),
         )
         parameters = {CUSTOMER_PARAMETER: self.customer_id, LIMIT_PARAMETER: window.limit}
         if window.offset:
             parameters[OFFSET_PARAMETER] = window.offset
+        for prefix, values in ((AFTER_PARAMETER, window.after), (BEFORE_PARAMETER, window.before)):
+            for position, value in enumerate(values or ()):
+                if value is not None:
+                    parameters[f"{prefix}{position}"] = value
         return statement, parameters
 
     def _order_clauses(self, *, reverse: bool) -> list[Any]:
@@ -243,11 +254,35 @@ def _plain_count_statement() -> AnySelect:
     return OrderQuery(customer_id=0).count_statement()
 
 
+def _nulls(values: tuple[Any, ...] | None) -> tuple[bool, ...] | None:
+    """Which keyset values are NULL: they shape the SQL (`IS NULL`), the others are bound."""
+    return None if values is None else tuple(value is None for value in values)
+
+
 @lru_cache(maxsize=256)
 def _plain_page_statement(
-    ordering: tuple[OrderingKey, ...], from_end: bool, with_offset: bool, counted: bool
+    ordering: tuple[OrderingKey, ...],
+    from_end: bool,
+    with_offset: bool,
+    counted: bool,
+    after_nulls: tuple[bool, ...] | None,
+    before_nulls: tuple[bool, ...] | None,
 ) -> AnySelect:
-    window = Window(limit=1, offset=1 if with_offset else 0, from_end=from_end)
+    def bounds(prefix: str, nulls: tuple[bool, ...] | None) -> tuple[Any, ...] | None:
+        if nulls is None:
+            return None
+        return tuple(
+            None if null else bindparam(f"{prefix}{position}", type_=key.column.type)
+            for position, (key, null) in enumerate(zip(ordering, nulls, strict=True))
+        )
+
+    window = Window(
+        limit=1,
+        offset=1 if with_offset else 0,
+        after=bounds(AFTER_PARAMETER, after_nulls),
+        before=bounds(BEFORE_PARAMETER, before_nulls),
+        from_end=from_end,
+    )
     return OrderQuery(customer_id=0, ordering=ordering).page_statement(window, counted=counted)
 
 

@@ -59,6 +59,11 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else to_money(value)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name == "postgresql":
+            return None  # numeric(12, 2): the driver's Decimal already has two places
+        return super().result_processor(dialect, coltype)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """`timestamp with time zone` / SQLite `datetime` text in UTC; always aware in Python."""
@@ -80,6 +85,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             # str() omits the fraction when microseconds are 0, exactly like Django.
             return str(value.astimezone(UTC).replace(tzinfo=None))
         return value
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name == "postgresql":
+            return None  # asyncpg returns `timestamptz` aware, in UTC
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -44,16 +44,18 @@ def token_from_header(header: bytes | None) -> str:
         raise AuthenticationFailed(INVALID_CHARACTERS) from None
 
 
+# A `CustomerRecord`'s columns, in its fields' order.
+CUSTOMER_COLUMNS = (
+    Customer.id,
+    Customer.first_name,
+    Customer.last_name,
+    Customer.email,
+    Customer.mobile_number,
+    Customer.is_active,
+)
 # Built once: building it per request cost more than running it.
 _TOKEN_STATEMENT = (
-    select(
-        Customer.id,
-        Customer.first_name,
-        Customer.last_name,
-        Customer.email,
-        Customer.mobile_number,
-        Customer.is_active,
-    )
+    select(*CUSTOMER_COLUMNS)
     .join(ApiToken, ApiToken.customer_id == Customer.id)
     .where(ApiToken.key == bindparam("token_key", type_=String))
 )

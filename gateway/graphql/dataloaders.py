@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, bindparam, select
 from strawberry.dataloader import DataLoader
 
+from gateway.auth import CUSTOMER_COLUMNS
 from gateway.db.core import execute_select
 from gateway.db.models import (
     City,
     Country,
-    Customer,
     OrderItem,
     Payment,
     PaymentMethod,
@@ -74,14 +74,7 @@ def _by_id(*columns: Any) -> Any:
     return select(*columns).where(columns[0].in_(IDS))
 
 
-CUSTOMERS = _by_id(
-    Customer.id,
-    Customer.first_name,
-    Customer.last_name,
-    Customer.email,
-    Customer.mobile_number,
-    Customer.is_active,
-)
+CUSTOMERS = _by_id(*CUSTOMER_COLUMNS)
 COUNTRIES = _by_id(Country.id, Country.name, Country.code)
 STATES = _by_id(State.id, State.name, State.country_id)
 CITIES = _by_id(City.id, City.name, City.state_id)

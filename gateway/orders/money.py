@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, distinct, func, not_, or_, select
@@ -135,13 +134,9 @@ class OrderTotals:
         )
 
 
-@lru_cache(maxsize=4096)
 def format_money(value: Decimal) -> str:
-    """Two decimals, never `-0.00` (the wire format of both APIs).
-
-    Cached: prices and totals repeat across a page. Equal amounts (`1.5`, `1.50`) share
-    an entry, and they format alike."""
-    quantized = value.quantize(CENT)
-    if quantized == 0:
-        return "0.00"
-    return f"{quantized:f}"
+    """Two decimals, rounded half to even as `quantize` rounds, never `-0.00` (the wire
+    format of both APIs). Decimal's own `.2f` formatting: several times faster than
+    quantizing first, which matters at 1,500 amounts in a page of 100."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text

@@ -33,6 +33,19 @@ def post(client: httpx.AsyncClient) -> Post:
     return run
 
 
+def counted(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """Wraps `owner.name` for the test; the returned list grows by one entry per call."""
+    calls: list[int] = []
+    original = getattr(owner, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 def data(body: dict[str, Any]) -> Any:
     """The `data` of a body that has no errors."""
     assert "errors" not in body, body["errors"]

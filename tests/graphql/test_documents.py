@@ -4,14 +4,13 @@ parse is still reported as GRAPHQL_PARSE_FAILED."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 import strawberry.schema.schema as strawberry_schema
 
 from gateway.graphql.documents import DOCUMENT_CACHE_SIZE, CachedParser
-from tests.graphql.conftest import MY_TOKEN, Customers
+from tests.graphql.conftest import MY_TOKEN, Customers, counted
 
 AUTH = {"Authorization": f"Token {MY_TOKEN}"}
 
@@ -20,14 +19,7 @@ async def test_a_repeated_document_is_parsed_and_validated_once(
     client: httpx.AsyncClient, customers: Customers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a count of graphql-core validations and the parse cache's hits
-    validations: list[int] = []
-    validate = strawberry_schema.validate
-
-    def counting_validate(*args: Any, **kwargs: Any) -> Any:
-        validations.append(1)
-        return validate(*args, **kwargs)
-
-    monkeypatch.setattr(strawberry_schema, "validate", counting_validate)
+    validations = counted(monkeypatch, strawberry_schema, "validate")
     parse_cache = CachedParser(maxsize=DOCUMENT_CACHE_SIZE).cached_parse_document
     hits = parse_cache.cache_info().hits
     document = f"{{ myOrders {{ totalCount }} unique_{uuid.uuid4().hex}: __typename }}"

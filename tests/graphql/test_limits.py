@@ -20,7 +20,7 @@ from gateway.graphql import limits
 from gateway.graphql.limits import Measure, QueryLimits, measure_operation
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings, load_settings
-from tests.graphql.conftest import MY_TOKEN, Customers
+from tests.graphql.conftest import MY_TOKEN, Customers, counted
 from tests.sql_counter import count_statements
 
 AUTH = {"Authorization": f"Token {MY_TOKEN}"}
@@ -241,14 +241,7 @@ async def test_the_validation_cache_stays_effective(
     client: httpx.AsyncClient, customers: Customers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a count of graphql-core validations (Strawberry's cache wraps the call)
-    calls: list[int] = []
-    original = strawberry_schema.validate
-
-    def counting_validate(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(strawberry_schema, "validate", counting_validate)
+    calls = counted(monkeypatch, strawberry_schema, "validate")
     document = f"{{ me {{ id }} unique_{uuid.uuid4().hex}: __typename }}"
 
     # when the same query arrives twice, then another one
@@ -300,14 +293,7 @@ async def test_measures_are_cached_by_page_size_only(
     limited_client: httpx.AsyncClient, customers: Customers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a count of the measures taken
-    calls: list[int] = []
-    original = limits.measure_operation
-
-    def counting_measure(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(limits, "measure_operation", counting_measure)
+    calls = counted(monkeypatch, limits, "measure_operation")
 
     # when one document runs with the same page size and other variables changing
     for search in ("a", "b", "c"):

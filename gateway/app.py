@@ -1,7 +1,8 @@
 """The ASGI application: `create_app(settings)` builds it from explicit lists of routes and
 middleware; the lifespan opens the database engine and disposes of it.
 
-Middleware, outermost first: observability (request id, access log, metrics; it wraps
+Middleware, outermost first: tracing (the server span; only when tracing is on, see
+`gateway.observability.tracing`), observability (request id, access log, metrics; it wraps
 Starlette's error middleware so 500s carry the request id too), Starlette's error middleware
 (JSON 500s), CORS (only when origins are configured), the request deadline (503) and body
 limit (413) on customer data, gzip (not the legacy endpoint), `Cache-Control: private,
@@ -19,6 +20,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -46,6 +49,12 @@ from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.observability.tracing import (
+    TracingMiddleware,
+    gateway_tracer,
+    trace_statements,
+    tracer_provider_from_environment,
+)
 from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 
@@ -91,16 +100,34 @@ async def readyz(request: Request) -> JSONResponse:
 
 class Gateway(Starlette):
     """Starlette with `ObservabilityMiddleware` around its whole stack, error middleware
-    included (Starlette otherwise puts its own error middleware outermost)."""
+    included (Starlette otherwise puts its own error middleware outermost), and with
+    tracing on, `TracingMiddleware` around that."""
 
-    def __init__(self, *, metrics: Metrics, trust_proxy: bool, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        metrics: Metrics,
+        trust_proxy: bool,
+        tracer_provider: TracerProvider | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.metrics = metrics
         self.trust_proxy = trust_proxy
+        self.tracer_provider = tracer_provider
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
-        return ObservabilityMiddleware(inner, metrics=self.metrics, trust_proxy=self.trust_proxy)
+        provider = self.tracer_provider
+        observed = ObservabilityMiddleware(
+            inner,
+            metrics=self.metrics,
+            trust_proxy=self.trust_proxy,
+            tracer=None if provider is None else gateway_tracer(provider),
+        )
+        if provider is None:
+            return observed
+        return TracingMiddleware(observed, provider=provider)
 
 
 REFUSALS = Refusals(graphql_paths=["/graphql"], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
@@ -158,14 +185,17 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     return middleware
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The whole service for one set of settings."""
+def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = None) -> Starlette:
+    """The whole service for one set of settings; traced to `tracer_provider` if given
+    (its owner shuts it down: the app only flushes it when it stops)."""
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings, read_only=True)
         time_statements(engine, metrics.statement_duration)
+        if tracer_provider is not None:
+            trace_statements(engine, tracer_provider)
         metrics.pool.watch(engine)
         app.state.database = Database(engine)
         try:
@@ -173,13 +203,15 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             metrics.pool.watch(None)
             await engine.dispose()
+            if tracer_provider is not None:
+                tracer_provider.force_flush()
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *rest_routes(settings),
-        *graphql_routes(settings),
+        *graphql_routes(settings, traced=tracer_provider is not None),
     ]
     app = Gateway(
         routes=routes,
@@ -195,6 +227,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         metrics=metrics,
         trust_proxy=settings.trust_proxy,
+        tracer_provider=tracer_provider,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -203,7 +236,11 @@ def create_app(settings: Settings) -> Starlette:
 
 def create_app_from_environment() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes: settings from `GATEWAY_*`,
-    logging set up for this process."""
+    logging set up for this process, and tracing as the `OTEL_*` variables ask (the
+    provider is also the process's global one, for any other instrumented library)."""
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    return create_app(settings)
+    provider = tracer_provider_from_environment()
+    if provider is not None:
+        trace.set_tracer_provider(provider)
+    return create_app(settings, tracer_provider=provider)

@@ -10,6 +10,7 @@ from sqlalchemy import String, bindparam, select
 from gateway.db.core import Reader, execute_select
 from gateway.db.models import ApiToken, Customer
 from gateway.errors import AuthenticationFailed
+from gateway.observability.spans import span
 from gateway.orders.records import CustomerRecord
 
 KEYWORDS = (b"token", b"bearer")
@@ -62,10 +63,11 @@ _TOKEN_STATEMENT = (
 
 
 async def customer_for_token(session: Reader, key: str) -> CustomerRecord:
-    """The active customer holding `key`; one statement."""
+    """The active customer holding `key`; one statement (in an `authenticate` span)."""
     if "\x00" in key or len(key) > 40:
         raise AuthenticationFailed(INVALID_TOKEN)  # no stored key can look like this
-    row: Any = (await execute_select(session, _TOKEN_STATEMENT, {"token_key": key})).first()
+    with span("authenticate"):
+        row: Any = (await execute_select(session, _TOKEN_STATEMENT, {"token_key": key})).first()
     if row is None:
         raise AuthenticationFailed(INVALID_TOKEN)
     customer_id, first_name, last_name, email, mobile_number, is_active = row

@@ -18,10 +18,10 @@ from gateway.settings import Settings
 __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 
 
-def graphql_routes(settings: Settings) -> list[BaseRoute]:
-    """`/graphql` and the GraphiQL assets under `/graphql/static/`."""
+def graphql_routes(settings: Settings, *, traced: bool = False) -> list[BaseRoute]:
+    """`/graphql` and the GraphiQL assets under `/graphql/static/` (`traced`: with spans)."""
     view = GatewayGraphQL(
-        build_schema(QueryLimits.from_settings(settings)),
+        build_schema(QueryLimits.from_settings(settings), traced=traced),
         cursor_key(settings),
         persisted_queries(settings),
     )

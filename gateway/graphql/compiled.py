@@ -55,6 +55,7 @@ from gateway.graphql.plans import (
 )
 from gateway.graphql.renderers import PENDING, Renderer, Unanswerable, renderer
 from gateway.lru import LruCache
+from gateway.observability.spans import span
 
 logger = logging.getLogger(__name__)
 
@@ -238,9 +239,10 @@ class CompiledOrders(SchemaExtension):
             return None
         gateway_context: GatewayContext = context.context
         try:
-            return await execute(
-                compiled, schema, gateway_context, variables, self.orders_connection
-            )
+            with span("graphql.compiled", {"gateway.graphql.field": "myOrders"}):
+                return await execute(
+                    compiled, schema, gateway_context, variables, self.orders_connection
+                )
         except Exception as error:
             if not is_database_unavailable(error):
                 raise

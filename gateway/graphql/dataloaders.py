@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +30,7 @@ from gateway.db.models import (
     State,
 )
 from gateway.db.shared import ConnectionSource
+from gateway.observability.spans import span
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.records import (
     CityRecord,
@@ -82,8 +84,13 @@ PAYMENT_METHODS = _by_id(PaymentMethod.id, PaymentMethod.name, PaymentMethod.cod
 SHIPPING_METHODS = _by_id(ShippingMethod.id, ShippingMethod.name, ShippingMethod.code)
 
 
+def _batch_span(name: str, keys: list[int]) -> AbstractContextManager[Any]:
+    """The span of one batch: the loader's name and the number of keys, not the keys."""
+    return span(f"dataloader {name}", {"gateway.dataloader.keys": len(keys)})
+
+
 def _by_id_loader(
-    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    name: str, sessions: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
 
@@ -91,16 +98,17 @@ def _by_id_loader(
         ids = _ids(keys)
         found: dict[int, T] = {}
         if ids["ids"]:
-            async with sessions() as session:
-                rows = await execute_select(session, statement, ids)
-                found = {row[0]: build(*row) for row in rows}
+            with _batch_span(name, keys):
+                async with sessions() as session:
+                    rows = await execute_select(session, statement, ids)
+                    found = {row[0]: build(*row) for row in rows}
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
 
 
 def _by_order_loader(
-    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    name: str, sessions: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
@@ -109,9 +117,10 @@ def _by_order_loader(
 
     async def load(keys: list[int]) -> list[list[T]]:
         grouped: dict[int, list[T]] = defaultdict(list)
-        async with sessions() as session:
-            for row in await execute_select(session, statement, _ids(keys)):
-                grouped[row[0]].append(build(*row[1:]))
+        with _batch_span(name, keys):
+            async with sessions() as session:
+                for row in await execute_select(session, statement, _ids(keys)):
+                    grouped[row[0]].append(build(*row[1:]))
         return [grouped.get(key, []) for key in keys]
 
     return DataLoader(load_fn=load)
@@ -156,14 +165,18 @@ class Loaders:
     @classmethod
     def create(cls, sessions: ConnectionSource) -> Loaders:
         return cls(
-            customer=_by_id_loader(sessions, CUSTOMERS, _customer),
-            country=_by_id_loader(sessions, COUNTRIES, CountryRecord),
-            state=_by_id_loader(sessions, STATES, StateRecord),
-            city=_by_id_loader(sessions, CITIES, CityRecord),
-            payment_method=_by_id_loader(sessions, PAYMENT_METHODS, MethodRecord),
-            shipping_method=_by_id_loader(sessions, SHIPPING_METHODS, MethodRecord),
-            items_by_order=_by_order_loader(sessions, ITEMS_STATEMENT, ItemRecord),
-            payments_by_order=_by_order_loader(sessions, PAYMENTS_STATEMENT, PaymentRecord),
+            customer=_by_id_loader("customer", sessions, CUSTOMERS, _customer),
+            country=_by_id_loader("country", sessions, COUNTRIES, CountryRecord),
+            state=_by_id_loader("state", sessions, STATES, StateRecord),
+            city=_by_id_loader("city", sessions, CITIES, CityRecord),
+            payment_method=_by_id_loader("payment_method", sessions, PAYMENT_METHODS, MethodRecord),
+            shipping_method=_by_id_loader(
+                "shipping_method", sessions, SHIPPING_METHODS, MethodRecord
+            ),
+            items_by_order=_by_order_loader("items", sessions, ITEMS_STATEMENT, ItemRecord),
+            payments_by_order=_by_order_loader(
+                "payments", sessions, PAYMENTS_STATEMENT, PaymentRecord
+            ),
         )
 
     def prime_from_order(self, order: OrderRecord) -> None:

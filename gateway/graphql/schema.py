@@ -22,6 +22,7 @@ from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_fi
 from gateway.graphql.limits import MEASURE_CACHE_SIZE, QueryLimiter, QueryLimits
 from gateway.graphql.pagination import OrderConnection, PageArguments, connection
 from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.tracing import TracedOperation
 from gateway.graphql.types import (
     City,
     Country,
@@ -239,21 +240,22 @@ class Query:
         return None if method is None else ShippingMethod.from_record(method)
 
 
-def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(limits: QueryLimits | None = None, *, traced: bool = False) -> strawberry.Schema:
     """The gateway's schema: strict types, coded errors, REST-formatted scalars.
 
     With `limits`, queries over them are refused before they run (`QueryLimiter`, first:
     its hooks close after `ErrorCodes`' and it answers before the compiled path).
+    `traced`: spans for the operation and its phases (`TracedOperation`, outermost).
     """
-    limiter: list[Callable[[], SchemaExtension]] = []
+    first: list[Callable[[], SchemaExtension]] = [TracedOperation] if traced else []
     if limits is not None:
-        limiter.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
+        first.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
         # compiled_orders last: it may answer in place of execution, once all else ran.
         extensions=[
-            *limiter,
+            *first,
             ErrorCodes,
             *document_caches(),
             compiled_orders(orders_connection),

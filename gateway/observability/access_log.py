@@ -2,6 +2,8 @@
 
 The path is logged without its query string: query strings carry search terms and filter
 values a customer typed, which do not belong in logs. Tokens and bodies are never logged.
+With tracing on, the line carries the request's trace id (the caller's, when it sent
+`traceparent`), so a log search finds the trace and a trace finds its log line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class AccessRecord:
     status: int
     duration_ms: float
     client: str | None
+    trace_id: str | None = None
 
     def message(self) -> str:
         operation = f" ({self.context.operation_name})" if self.context.operation_name else ""
@@ -43,6 +46,7 @@ class AccessRecord:
             "customer_id": context.customer_id,
             "error_code": context.error_code,
             "client": self.client,
+            "trace_id": self.trace_id,
         }
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
+from opentelemetry.trace import Tracer
+
 
 @dataclass(slots=True)
 class RequestContext:
@@ -31,6 +33,7 @@ class RequestContext:
         graphql: the request ran a GraphQL operation (`operation_name` None: anonymous).
         operation_name: the GraphQL operation name as the client sent it.
         error_code: the code of the failure that describes the request, if any.
+        tracer: where the request's spans go (`spans.span`); None with tracing off.
     """
 
     request_id: str
@@ -38,6 +41,7 @@ class RequestContext:
     graphql: bool = False
     operation_name: str | None = None
     error_code: str | None = None
+    tracer: Tracer | None = None
 
 
 # Child tasks copy the context but share this object, so what a resolver records is seen by

@@ -39,6 +39,7 @@ def test_fields_of_a_graphql_request() -> None:
         "customer_id": 7,
         "error_code": None,
         "client": "203.0.113.9",
+        "trace_id": None,
     }
 
 

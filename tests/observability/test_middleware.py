@@ -115,6 +115,7 @@ async def test_one_access_line_per_request(
         "customer_id": 7,
         "error_code": None,
         "client": "198.51.100.7",
+        "trace_id": None,
     }
     (record,) = [r for r in access.records if r.name == "gateway.access"]
     assert (record.levelname, record.getMessage()) == ("INFO", "GET /items/5 200")

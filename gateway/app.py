@@ -36,6 +36,7 @@ from starlette.types import ASGIApp
 from gateway.db.engine import create_engine
 from gateway.db.errors import is_database_unavailable
 from gateway.errors import DatabaseUnavailable
+from gateway.fleet.redis import RedisLink
 from gateway.graphql import graphql_routes
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cache_control import NoStoreMiddleware
@@ -57,6 +58,7 @@ from gateway.observability.tracing import (
 )
 from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
+from gateway.throttling.limiter import CostLimit, RequestLimit, Throttles
 
 LEGACY_PREFIX = "/api"  # the legacy REST endpoint: headers exactly as the original's
 CUSTOMER_DATA_PREFIXES = (LEGACY_PREFIX, "/graphql")
@@ -86,16 +88,28 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """The database answers within the pool timeout; 503 otherwise, so a balancer stops
-    sending traffic here. The cause goes to the log, not to the (unauthenticated) client."""
+    sending traffic here. The cause goes to the log, not to the (unauthenticated) client.
+    With Redis configured, the body says whether it answers too (`"redis": "ok"` or
+    `"unavailable"`) without failing readiness: without Redis the service still answers."""
     settings: Settings = request.app.state.settings
+    shared = await shared_state(request)
     try:
         async with asyncio.timeout(settings.db_pool_timeout):
             async with database(request).engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        body = {"status": "unavailable", "database": "unreachable", **shared}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", **shared})
+
+
+async def shared_state(request: Request) -> dict[str, str]:
+    """`{"redis": "ok" | "unavailable"}` when Redis is configured, else nothing."""
+    redis: RedisLink | None = request.app.state.redis
+    if redis is None:
+        return {}
+    return {"redis": "ok" if await redis.ping() else "unavailable"}
 
 
 class Gateway(Starlette):
@@ -185,10 +199,28 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     return middleware
 
 
+def throttles(settings: Settings, redis: RedisLink | None, metrics: Metrics) -> Throttles:
+    """The rate limits the settings ask for, counted on `redis` if there is one."""
+    requests, cost = settings.request_rate, settings.cost_rate
+    return Throttles(
+        requests=None if requests is None else RequestLimit(requests, redis, metrics.rate_limited),
+        cost=None if cost is None else CostLimit(cost, redis, metrics.rate_limited),
+    )
+
+
 def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = None) -> Starlette:
     """The whole service for one set of settings; traced to `tracer_provider` if given
     (its owner shuts it down: the app only flushes it when it stops)."""
     metrics = Metrics()
+    redis = None
+    if settings.redis_url:
+        redis = RedisLink(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            timeout=settings.redis_timeout,
+            metrics=metrics.redis(),
+        )
+    limits = throttles(settings, redis, metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -203,6 +235,8 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         finally:
             metrics.pool.watch(None)
             await engine.dispose()
+            if redis is not None:
+                await redis.close()
             if tracer_provider is not None:
                 tracer_provider.force_flush()
 
@@ -211,7 +245,9 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *rest_routes(settings),
-        *graphql_routes(settings, traced=tracer_provider is not None),
+        *graphql_routes(
+            settings, traced=tracer_provider is not None, throttles=limits, redis=redis
+        ),
     ]
     app = Gateway(
         routes=routes,
@@ -231,6 +267,8 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.redis = redis
+    app.state.throttles = limits
     return app
 
 

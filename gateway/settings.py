@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url
 from gateway.errors import ConfigurationError
+from gateway.throttling.rates import Rate, parse_rate
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 LogFormat = Literal["auto", "json", "text"]
@@ -68,6 +69,23 @@ class Settings(BaseSettings):
             (`gateway apq register FILE…` writes it); empty: none.
         persisted_queries_only: allow-list mode: run only documents registered in
             `persisted_queries_file`, sent by hash or in full.
+        redis_url: the Redis every instance of a deployment shares
+            (`redis://host:6379/0`, `rediss://…`, `unix:///path?db=0`): automatic persisted
+            queries and rate-limit counters live there. Empty: each process keeps its own.
+            While Redis does not answer, each process falls back to its own (see
+            docs/fleet.md).
+        redis_prefix: the start of every key the gateway writes in Redis (several
+            deployments may share one server).
+        redis_timeout: seconds one Redis command may take, connecting included; past it
+            the request goes on without Redis.
+        apq_ttl: seconds a persisted query stays in Redis after its last use.
+        rate_limit: requests each authenticated customer may make, in DRF's rate syntax
+            (`600/minute`, `10000/day`; the period's first letter: s, m, h, d); counted
+            across every instance when Redis is configured, per process otherwise. Over
+            it: 429 with `Retry-After`. Empty: no limit.
+        graphql_cost_limit: GraphQL cost points each customer may spend per period, the
+            same syntax (`100000/hour`); the cost is the one `graphql_max_cost` measures,
+            charged for what an operation returned. Empty: no limit.
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
@@ -106,6 +124,13 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(default=1000, ge=0)
     persisted_queries_file: str = ""
     persisted_queries_only: bool = False
+    # Shared state (Redis) and rate limits.
+    redis_url: str = ""
+    redis_prefix: str = Field(default="gateway:", pattern=r"^[A-Za-z0-9_.:-]*$")
+    redis_timeout: float = Field(default=0.1, gt=0, le=10)
+    apq_ttl: int = Field(default=86400, ge=1)
+    rate_limit: str = ""
+    graphql_cost_limit: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -120,6 +145,21 @@ class Settings(BaseSettings):
             if origin != "*" and _ORIGIN.fullmatch(origin) is None:
                 raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return ",".join(origins)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a Redis URL (redis://host:6379/0, rediss://…, unix://…)")
+        return value
+
+    @field_validator("rate_limit", "graphql_cost_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value.strip():
+            parse_rate(value)
+        return value.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -154,6 +194,14 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return self.cors_origins.split(",") if self.cors_origins else []
+
+    @property
+    def request_rate(self) -> Rate | None:
+        return parse_rate(self.rate_limit) if self.rate_limit else None
+
+    @property
+    def cost_rate(self) -> Rate | None:
+        return parse_rate(self.graphql_cost_limit) if self.graphql_cost_limit else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +26,10 @@ from gateway.settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
 POSTGRES_SKIP = "GATEWAY_TEST_POSTGRES_URL is not set: PostgreSQL half of the suite skipped"
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
+REDIS_SKIP = "GATEWAY_TEST_REDIS_URL is not set: the tests on Redis are skipped"
+
+pytest_plugins = ["tests.redis_fixtures"]
 BACKENDS = [
     "sqlite",
     pytest.param(
@@ -60,6 +65,23 @@ async def settings(backend: str, tmp_path: Path) -> AsyncIterator[Settings]:
     finally:
         await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await connection.close()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the Redis of `GATEWAY_TEST_REDIS_URL`; the keys
+    under it (and only those) are deleted after the test."""
+    if not REDIS_URL:
+        pytest.skip(REDIS_SKIP)
+    prefix = f"gw-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture

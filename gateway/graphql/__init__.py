@@ -8,20 +8,32 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.fleet.redis import RedisLink
 from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
 from gateway.orders.cursor import cursor_key
 from gateway.settings import Settings
+from gateway.throttling.limiter import Throttles
 
 __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 
 
-def graphql_routes(settings: Settings, *, traced: bool = False) -> list[BaseRoute]:
-    """`/graphql` and the GraphiQL assets under `/graphql/static/` (`traced`: with spans)."""
+def graphql_routes(
+    settings: Settings,
+    *,
+    traced: bool = False,
+    throttles: Throttles | None = None,
+    redis: RedisLink | None = None,
+) -> list[BaseRoute]:
+    """`/graphql` and the GraphiQL assets under `/graphql/static/` (`traced`: with spans;
+    `throttles`: the per-customer limits; `redis`: shares learned persisted queries)."""
+    throttles = throttles or Throttles()
     view = GatewayGraphQL(
-        build_schema(QueryLimits.from_settings(settings), traced=traced),
+        build_schema(
+            QueryLimits.from_settings(settings), traced=traced, cost_budget=throttles.cost
+        ),
         cursor_key(settings),
         persisted_queries(settings),
     )

@@ -164,6 +164,7 @@ async def execute(
         config=schema.config,
     )
     connection = await orders_connection(context, counted=plan.counts, **arguments)
+    context.pages_returned[(plan.key,)] = len(connection.nodes)
     run = Run(context.loaders)
     if plan.counts:
         run.total_count = await count_matching(context, connection)
@@ -246,9 +247,8 @@ class CompiledOrders(SchemaExtension):
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            node = compiled.plan.node
-            key = node.alias.value if node.alias else node.name.value
-            raise DatabaseUnavailableAt(located_error(error, [node], [key])) from error
+            plan = compiled.plan
+            raise DatabaseUnavailableAt(located_error(error, [plan.node], [plan.key])) from error
 
 
 def compiled_orders(

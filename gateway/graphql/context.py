@@ -14,6 +14,7 @@ from gateway.graphql.dataloaders import Loaders
 from gateway.observability import context as observed
 from gateway.orders.records import CustomerRecord
 from gateway.settings import Settings
+from gateway.throttling.limiter import Policy, Verdict
 
 
 @dataclass
@@ -27,6 +28,10 @@ class GatewayContext:
         cursor_key: the HMAC key of this deployment's cursors.
         loaders: this request's DataLoaders.
         request_id: names this request in the log and in masked errors.
+        pages_returned: how many orders each page returned, by response path (the
+            operation's actual cost, `cost.py`).
+        counted: the rate-limit policies that counted this request, with their verdicts
+            (the answer's `RateLimit` fields).
     """
 
     request: Request
@@ -36,6 +41,8 @@ class GatewayContext:
     cursor_key: bytes
     loaders: Loaders
     request_id: str
+    pages_returned: dict[tuple[str, ...], int] = field(default_factory=dict)
+    counted: list[tuple[Policy, Verdict]] = field(default_factory=list)
     _customer: asyncio.Task[CustomerRecord] | None = field(default=None, repr=False)
 
     async def customer(self) -> CustomerRecord:

@@ -47,17 +47,23 @@ from graphql import (
     TypeNode,
     VariableNode,
     get_named_type,
+    get_nullable_type,
     get_operation_ast,
     is_leaf_type,
+    is_list_type,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from gateway.lru import LruCache
 from gateway.settings import Settings
 
 CODE = "QUERY_TOO_COMPLEX"
 PAGE_SIZE_ARGUMENTS = ("first", "last")
+# Pages whose returned size the actual cost takes in, per operation (`aliases` bounds it
+# too); the walk stays linear even for documents that spread fragments many times.
+MAX_PAGES = 100
 _META_FIELDS = {
     "__schema": SchemaMetaFieldDef,
     "__type": TypeMetaFieldDef,
@@ -98,18 +104,51 @@ class QueryLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """A page field reached through single objects only (not inside a list or another
+    page), and the part of the cost its size multiplies.
+
+    Attributes:
+        path: the response keys from the measured selection set to the page field.
+        size: the page size the cost counted.
+        inner: the cost of one element's selection.
+    """
+
+    path: tuple[str, ...]
+    size: int
+    inner: int
+
+
+@dataclass(frozen=True, slots=True)
 class Measure:
-    """What a selection set asks for: nesting depth, aliased fields, estimated cost."""
+    """What a selection set asks for: nesting depth, aliased fields, estimated cost, and the
+    pages whose size the cost assumed (`actual_cost` puts in what they returned)."""
 
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    pages: tuple[Page, ...] = ()
 
     def beside(self, other: Measure) -> Measure:
         """Two selections side by side: the deeper depth, the sums of the rest."""
         return Measure(
-            max(self.depth, other.depth), self.aliases + other.aliases, self.cost + other.cost
+            max(self.depth, other.depth),
+            self.aliases + other.aliases,
+            self.cost + other.cost,
+            (self.pages + other.pages)[:MAX_PAGES],
         )
+
+
+def actual_cost(measure: Measure, returned: Mapping[tuple[str, ...], int]) -> int:
+    """The cost with each page's size replaced by the number of elements it returned (by
+    path; a page that returned nothing, or failed, counts none). Pages inside lists or
+    other pages (none in this schema), and pages past the first `MAX_PAGES` of an operation,
+    count as measured."""
+    unused = sum(
+        (page.size - min(returned.get(page.path, 0), page.size)) * page.inner
+        for page in measure.pages
+    )
+    return measure.cost - unused
 
 
 class _Measurer:
@@ -182,16 +221,23 @@ class _Measurer:
         if not selections or is_leaf_type(field_type):
             return Measure(depth=1, aliases=alias, cost=0)
         inner = self.selection_sets(selections, field_type)
+        key = (first.alias or first.name).value
+        pages: tuple[Page, ...] = ()
+        size = 1
+        if _is_page(definition):
+            size = self._page_size(first)
+            pages = (Page((key,), size, inner.cost),)
+        elif not is_list_type(get_nullable_type(definition.type)):
+            pages = tuple(Page((key, *page.path), page.size, page.inner) for page in inner.pages)
         return Measure(
             depth=1 + inner.depth,
             aliases=alias + inner.aliases,
-            cost=1 + self._page_size(first, definition) * inner.cost,
+            cost=1 + size * inner.cost,
+            pages=pages,
         )
 
-    def _page_size(self, node: FieldNode, definition: GraphQLField) -> int:
-        """The multiplier of a field's selection: its page size, 1 for other fields."""
-        if not any(name in definition.args for name in PAGE_SIZE_ARGUMENTS):
-            return 1
+    def _page_size(self, node: FieldNode) -> int:
+        """The multiplier of a page field's selection: its page size."""
         for argument in node.arguments or ():
             if argument.name.value not in PAGE_SIZE_ARGUMENTS:
                 continue
@@ -215,6 +261,10 @@ class _Measurer:
             return _META_FIELDS[name]
         fields: dict[str, GraphQLField] = getattr(parent, "fields")  # noqa: B009  # objects and interfaces only: the document passed validation
         return fields[name]
+
+
+def _is_page(definition: GraphQLField) -> bool:
+    return any(name in definition.args for name in PAGE_SIZE_ARGUMENTS)
 
 
 def measure_operation(
@@ -329,26 +379,34 @@ class QueryLimiter(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and context.result is None:
-            # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
-            key = measure_key(
-                context.query,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
-            measure = self.measures.get(key, _UNMEASURED)
-            if measure is _UNMEASURED:
-                measure = measure_operation(
-                    context.schema._schema,
-                    context.graphql_document,
-                    context.operation_name,
-                    context.variables,
-                    self.limits,
-                )
-                self.measures.put(key, measure)
+        if context.result is None:
+            measure = operation_measure(context, self.limits, self.measures)
             message = None if measure is None else violation(measure, self.limits)
             if message is not None:
                 # A result set before execution replaces it: no resolver runs.
                 context.result = ExecutionResult(data=None, errors=[too_complex(message)])
         yield
+
+
+def operation_measure(
+    context: ExecutionContext, limits: QueryLimits, measures: Measures
+) -> Measure | None:
+    """The measure of the operation a parsed and validated request runs, from `measures`
+    (measured and kept there the first time); None without a document or an operation."""
+    if context.graphql_document is None:
+        return None
+    key = measure_key(
+        context.query, context.graphql_document, context.operation_name, context.variables
+    )
+    measure = measures.get(key, _UNMEASURED)
+    if measure is _UNMEASURED:
+        # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
+        measure = measure_operation(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            limits,
+        )
+        measures.put(key, measure)
+    return measure

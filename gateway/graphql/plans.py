@@ -135,6 +135,11 @@ class OperationPlan:
     page_loads: tuple[Loaded, ...]
     counts: bool
 
+    @property
+    def key(self) -> str:
+        """`myOrders`' response key (its alias, if it has one)."""
+        return self.node.alias.value if self.node.alias else self.node.name.value
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:

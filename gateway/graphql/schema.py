@@ -14,12 +14,13 @@ from strawberry.schema.config import StrawberryConfig
 from gateway.errors import BadUserInput
 from gateway.graphql.compiled import compiled_orders
 from gateway.graphql.context import GatewayContext
+from gateway.graphql.cost import CostAccounting, response_path
 from gateway.graphql.documents import document_caches
 from gateway.graphql.errors import ErrorCodes, GatewaySchema
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
-from gateway.graphql.limits import MEASURE_CACHE_SIZE, QueryLimiter, QueryLimits
+from gateway.graphql.limits import MEASURE_CACHE_SIZE, Measures, QueryLimiter, QueryLimits
 from gateway.graphql.pagination import OrderConnection, PageArguments, connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.tracing import TracedOperation
@@ -44,6 +45,7 @@ from gateway.orders import (
     fetch_page,
     split_search_terms,
 )
+from gateway.throttling.limiter import CostLimit
 
 
 async def _orders(
@@ -171,7 +173,7 @@ class Query:
             ),
         ] = None,
     ) -> OrderConnection:
-        return await orders_connection(
+        page = await orders_connection(
             info.context,
             filter=filter,
             search=search,
@@ -182,6 +184,8 @@ class Query:
             before=before,
             offset=offset,
         )
+        info.context.pages_returned[response_path(info.path)] = len(page.nodes)
+        return page
 
     @resolver(
         "One of the caller's orders, by id or by key (exactly one); "
@@ -240,16 +244,24 @@ class Query:
         return None if method is None else ShippingMethod.from_record(method)
 
 
-def build_schema(limits: QueryLimits | None = None, *, traced: bool = False) -> strawberry.Schema:
+def build_schema(
+    limits: QueryLimits | None = None,
+    *,
+    traced: bool = False,
+    cost_budget: CostLimit | None = None,
+) -> strawberry.Schema:
     """The gateway's schema: strict types, coded errors, REST-formatted scalars.
 
     With `limits`, queries over them are refused before they run (`QueryLimiter`, first:
-    its hooks close after `ErrorCodes`' and it answers before the compiled path).
+    its hooks close after `ErrorCodes`' and it answers before the compiled path), and every
+    answer reports its cost (`CostAccounting`, which charges `cost_budget` if given).
     `traced`: spans for the operation and its phases (`TracedOperation`, outermost).
     """
     first: list[Callable[[], SchemaExtension]] = [TracedOperation] if traced else []
     if limits is not None:
-        first.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
+        measures: Measures = LruCache(MEASURE_CACHE_SIZE)
+        first.append(partial(QueryLimiter, limits, measures))
+        first.append(partial(CostAccounting, limits, measures, cost_budget))
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from gateway.observability.database import PoolCollector
 
@@ -65,6 +65,26 @@ def error_code_label(code: str | None) -> str:
     return code if _ERROR_CODE.fullmatch(code) else "OTHER"
 
 
+class RedisMetrics:
+    """Whether Redis answers, and the calls that failed (each one fell back)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        # Several workers: 1 only while every live one has it up.
+        self.up = Gauge(
+            "gateway_redis_up",
+            "1 while Redis answers (shared persisted queries and rate limits), 0 while this "
+            "process uses its own state instead.",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
+        self.errors = Counter(
+            "gateway_redis_errors",
+            "Redis calls that failed or timed out, by operation (each fell back).",
+            ["operation"],
+            registry=registry,
+        )
+
+
 class Metrics:
     """The service's metrics, registered in `registry`.
 
@@ -110,6 +130,19 @@ class Metrics:
             buckets=STATEMENT_BUCKETS,
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "gateway_rate_limited",
+            "Requests refused by a per-customer rate limit, by policy (requests, cost).",
+            ["policy"],
+            registry=self.registry,
+        )
+        self._redis: RedisMetrics | None = None
+
+    def redis(self) -> RedisMetrics:
+        """The Redis series, registered on first use (only a deployment with Redis has them)."""
+        if self._redis is None:
+            self._redis = RedisMetrics(self.registry)
+        return self._redis
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method_label(method)

@@ -1,8 +1,11 @@
 """The legacy endpoint `GET /api/shop/customers/me/orders`, answering as the original DRF
-view does, check by check: content negotiation, authentication, method, filter validation,
-search validation, then the page.
+view does, check by check: content negotiation, authentication, throttling (with
+`GATEWAY_RATE_LIMIT`), method, filter validation, search validation, then the page.
 
-Every answer carries `Content-Type: application/json`, `Allow` and `Vary`.
+Every answer carries `Content-Type: application/json`, `Allow` and `Vary`; once the request
+is counted against a rate limit, the `RateLimit-Policy` and `RateLimit` fields too. Over the
+limit: 429 with DRF's throttled body and `Retry-After`, as DRF's `check_throttles` answers
+after authentication and before the method is looked at.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from gateway.rest.params import (
 )
 from gateway.rest.render import customer_item, order_item, render_json
 from gateway.settings import Settings
+from gateway.throttling.answers import RATE_LIMITED, ratelimit_fields, throttled_message
+from gateway.throttling.limiter import RequestLimit
 
 ORDERS_PATH = "/api/shop/customers/me/orders"
 OPENAPI_PATH = "/api/schema/openapi.json"
@@ -103,9 +108,10 @@ async def customer_orders(request: Request) -> Response:
     except NotAcceptable:
         return json_response(request, 406, NOT_ACCEPTABLE, headers=ENDPOINT_HEADERS)
     indent = indent_for(media_type)
+    rate_fields: dict[str, str] = {}  # once the customer's request is counted
 
     def answer(status: int, data: Any, **extra: str) -> Response:
-        headers = {**ENDPOINT_HEADERS, **extra}
+        headers = {**ENDPOINT_HEADERS, **rate_fields, **extra}
         return json_response(request, status, data, indent=indent, headers=headers)
 
     async with request.app.state.database.connect() as session:
@@ -115,6 +121,15 @@ async def customer_orders(request: Request) -> Response:
             observed.set_customer_id(customer.id)
         except AuthenticationFailed as exc:
             return answer(401, {"detail": str(exc)}, **{"WWW-Authenticate": "Token"})
+        limit: RequestLimit | None = request.app.state.throttles.requests
+        if limit is not None:
+            verdict = await limit.hit(customer.id)
+            rate_fields.update(ratelimit_fields([(limit, verdict)]))
+            if not verdict.allowed:
+                observed.set_error_code(RATE_LIMITED)
+                wait = verdict.retry_after or 1
+                message = throttled_message(wait)
+                return answer(429, {"detail": message}, **{"Retry-After": str(wait)})
         method = request.method.upper()
         if method == "OPTIONS":
             return answer(200, OPTIONS_METADATA)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import create_app
 from gateway.graphql import limits
-from gateway.graphql.limits import Measure, QueryLimits, measure_operation
+from gateway.graphql.limits import Measure, Page, QueryLimits, actual_cost, measure_operation
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings, load_settings
 from tests.graphql.conftest import MY_TOKEN, Customers, counted
@@ -64,7 +64,9 @@ def measure(document: str, variables: dict[str, Any] | None = None) -> Measure:
 
 def test_page_size_multiplies_the_nested_cost() -> None:
     # myOrders 1 + 100 × (edges 1 + node 1 + items 1); the leaf costs nothing
-    assert measure(BRIEF_EXAMPLE) == Measure(depth=5, aliases=0, cost=301)
+    assert measure(BRIEF_EXAMPLE) == Measure(
+        depth=5, aliases=0, cost=301, pages=(Page(("myOrders",), 100, 3),)
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,7 +97,21 @@ def test_fragments_count_where_they_are_spread() -> None:
     """
 
     # each page: 1 + size × (nodes 1 + customer 1 + billingCity 1 + state 1); aliases a, b, c, c
-    assert measure(document) == Measure(depth=5, aliases=4, cost=(1 + 2 * 4) + (1 + 3 * 4))
+    assert measure(document) == Measure(
+        depth=5,
+        aliases=4,
+        cost=(1 + 2 * 4) + (1 + 3 * 4),
+        pages=(Page(("a",), 2, 4), Page(("b",), 3, 4)),
+    )
+
+
+def test_actual_cost_counts_what_the_pages_returned() -> None:
+    measured = measure(BRIEF_EXAMPLE)  # 1 + 100 × 3
+    assert actual_cost(measured, {("myOrders",): 7}) == 1 + 7 * 3
+    assert actual_cost(measured, {("myOrders",): 100}) == 301
+    assert actual_cost(measured, {}) == 1  # nothing returned (or the page failed)
+    two = measure("{ a: myOrders(first: 2) { nodes { id } } b: myOrders { nodes { id } } }")
+    assert actual_cost(two, {("a",): 1, ("b",): 20}) == (1 + 1 * 1) + (1 + 20 * 1)
 
 
 def test_a_field_asked_for_twice_counts_once() -> None:
@@ -106,7 +122,9 @@ def test_a_field_asked_for_twice_counts_once() -> None:
     """
 
     # myOrders 1 + 10 × (nodes 1 + x 1 + y 1 + z 1); aliases x, y, z
-    assert measure(document) == Measure(depth=4, aliases=3, cost=1 + 10 * 4)
+    assert measure(document) == Measure(
+        depth=4, aliases=3, cost=1 + 10 * 4, pages=(Page(("myOrders",), 10, 4),)
+    )
 
 
 def test_a_fragment_bomb_is_measured_without_exploding() -> None:

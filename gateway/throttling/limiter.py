@@ -69,21 +69,22 @@ class Policy:
     """One limit applied to every customer separately, shared through Redis when there is one.
 
     Parameters:
-        name: the policy's name in the IETF fields (`requests`, `cost`).
         rate: how many units per period.
         redis: the deployment's Redis (None: per process only).
         refusals: counts the requests it refuses, by policy name (None: not counted).
     """
 
+    name: str  # in the IETF fields
     strategy: type[RateLimiter]
 
     def __init__(
-        self, name: str, rate: Rate, redis: RedisLink | None, refusals: Counter | None = None
+        self, rate: Rate, redis: RedisLink | None, refusals: Counter | None = None
     ) -> None:
-        self.name = name
         self.rate = rate
         self.refusals = refusals
-        self.item: RateLimitItem = RateLimitItemPerSecond(rate.amount, rate.seconds, namespace=name)
+        self.item: RateLimitItem = RateLimitItemPerSecond(
+            rate.amount, rate.seconds, namespace=self.name
+        )
         self.redis = redis
         self.local = self.strategy(MemoryStorage())
         self.shared: RateLimiter | None = None
@@ -119,12 +120,8 @@ class Policy:
 class RequestLimit(Policy):
     """Requests per customer and period (DRF's algorithm: see the module docstring)."""
 
+    name = "requests"
     strategy = MovingWindowRateLimiter
-
-    def __init__(
-        self, rate: Rate, redis: RedisLink | None, refusals: Counter | None = None
-    ) -> None:
-        super().__init__("requests", rate, redis, refusals)
 
     async def hit(self, customer_id: int) -> Verdict:
         """Count one request of the customer, if the window has room for it."""
@@ -144,12 +141,8 @@ class RequestLimit(Policy):
 class CostLimit(Policy):
     """GraphQL cost points per customer and period (see the module docstring)."""
 
+    name = "cost"
     strategy = SlidingWindowCounterRateLimiter
-
-    def __init__(
-        self, rate: Rate, redis: RedisLink | None, refusals: Counter | None = None
-    ) -> None:
-        super().__init__("cost", rate, redis, refusals)
 
     @property
     def restore_rate(self) -> float:

@@ -8,10 +8,12 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.fleet.documents import SharedDocuments
 from gateway.fleet.redis import RedisLink
 from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
+from gateway.graphql.shared_persisted import SharedPersistedQueries
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
 from gateway.orders.cursor import cursor_key
 from gateway.settings import Settings
@@ -35,7 +37,8 @@ def graphql_routes(
             QueryLimits.from_settings(settings), traced=traced, cost_budget=throttles.cost
         ),
         cursor_key(settings),
-        persisted_queries(settings),
+        SharedPersistedQueries(persisted_queries(settings), shared_documents(settings, redis)),
+        throttles.requests,
     )
     return [
         Route("/graphql", view, methods=["GET", "POST"]),
@@ -51,6 +54,14 @@ def persisted_queries(settings: Settings) -> PersistedQueries:
         capacity=settings.apq_cache_size,
         only_registered=settings.persisted_queries_only,
     )
+
+
+def shared_documents(settings: Settings, redis: RedisLink | None) -> SharedDocuments | None:
+    """The learned documents every instance shares, when Redis is configured (and learning is
+    on: `GATEWAY_APQ_CACHE_SIZE` > 0)."""
+    if redis is None or settings.apq_cache_size == 0:
+        return None
+    return SharedDocuments(redis, capacity=settings.apq_cache_size, ttl=settings.apq_ttl)
 
 
 def schema_sdl() -> str:

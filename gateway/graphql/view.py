@@ -17,12 +17,15 @@ from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 from gateway.db.shared import SharedConnection
+from gateway.graphql.admission import admit, counted_fields
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
-from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
+from gateway.graphql.persisted import PersistedQueryError
+from gateway.graphql.shared_persisted import SharedPersistedQueries
 from gateway.observability import context as observed
 from gateway.observability.context import request_id
 from gateway.observability.request_id import new_request_id
+from gateway.throttling.limiter import RequestLimit
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 
@@ -36,12 +39,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         persisted: the persisted-query store (automatic persisted queries, allow-list).
     """
 
-    def __init__(self, schema: BaseSchema, cursor_key: bytes, persisted: PersistedQueries) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        cursor_key: bytes,
+        persisted: SharedPersistedQueries,
+        request_limit: RequestLimit | None = None,
+    ) -> None:
         super().__init__(
             schema, graphql_ide="graphiql", allow_queries_via_get=True, subscription_protocols=()
         )
         self.cursor_key = cursor_key
         self.persisted = persisted
+        self.request_limit = request_limit
         self.graphiql_page = (STATIC_DIRECTORY / "graphiql.html").read_text(encoding="utf-8")
 
     async def get_context(
@@ -83,15 +93,21 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """Resolve a persisted query (by hash, or checked and remembered) before running;
         the request's connection goes back to the pool once the operation has run."""
         try:
-            request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
+            request_data.query = await self.persisted.resolve(
+                request_data.query, request_data.extensions
+            )
         except PersistedQueryError as exc:
             observed.set_error_code(str((exc.error.extensions or {})["code"]))
             return ExecutionResult(data=None, errors=[exc.error])
         try:
+            refusal = await admit(context, self.request_limit)
+            if refusal is not None:
+                return refusal
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         finally:
+            sub_response.headers.update(counted_fields(context))
             await context.sessions.close()
 
     def decode_json(self, data: str | bytes) -> object:

@@ -204,5 +204,6 @@ async def test_ten_thousand_aliases_in_a_get_are_refused_before_running(
                 "extensions": {"code": "QUERY_TOO_COMPLEX"},
             }
         ],
+        "extensions": {"cost": {"requestedQueryCost": 0, "actualQueryCost": 0}},
     }
     assert log.statements == []

@@ -50,4 +50,5 @@ async def test_a_document_that_does_not_parse_is_a_parse_error(
                 "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
             }
         ],
+        "extensions": {"cost": {"requestedQueryCost": 0, "actualQueryCost": 0}},
     }

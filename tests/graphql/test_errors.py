@@ -29,6 +29,7 @@ async def test_parse_errors(post, customers):
                 "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
             }
         ],
+        "extensions": {"cost": {"requestedQueryCost": 0, "actualQueryCost": 0}},
     }
 
 
@@ -82,6 +83,8 @@ async def test_unexpected_errors_are_masked_with_a_request_id(
                 "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             }
         ],
+        # myOrders(first: 20) { nodes { … } } asked for 1 + 20 × 1; the page failed
+        "extensions": {"cost": {"requestedQueryCost": 21, "actualQueryCost": 1}},
     }
     assert "SELECT secret" not in response.text
     assert "Traceback" not in response.text

@@ -227,7 +227,8 @@ async def test_queries_within_the_defaults_run(
                 "pageInfo": {"hasNextPage": False, "endCursor": None},
                 "edges": [],
             }
-        }
+        },
+        "extensions": {"cost": {"requestedQueryCost": 1401, "actualQueryCost": 1}},
     }
     assert "errors" not in introspection.json()
     assert measure(FULL_PAGE, {"first": 100}).cost == 1401

@@ -23,6 +23,8 @@ from tests.factories import add_customer, add_order
 TOKEN = "a" * 40
 MY_ORDER_IDS = "query Ids { myOrders(first: 5) { nodes { databaseId } } }"
 OTHER_DOCUMENT = "query Other { me { email } }"
+# myOrders 1 + 5 × nodes 1 requested; one order returned
+COST = {"cost": {"requestedQueryCost": 6, "actualQueryCost": 2}}
 
 
 def _persisted(document: str) -> dict[str, object]:
@@ -60,7 +62,7 @@ async def test_miss_then_hit_over_post_and_get(client: httpx.AsyncClient, sessio
     )
 
     # then all three run the document
-    expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}}
+    expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}, "extensions": COST}
     assert full.json() == expected
     assert by_hash.json() == expected
     assert by_get.json() == expected
@@ -152,7 +154,7 @@ async def test_allow_list_mode_runs_only_registered_documents(
             )
 
     # then only the registered one runs
-    expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}}
+    expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}, "extensions": COST}
     assert by_hash.json() == expected
     assert in_full.json() == expected
     for refused in (other, other_hash):

@@ -34,21 +34,30 @@ async def test_get_runs_a_query_with_variables(client, session, customers):
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"data": {"myOrders": {"nodes": [{"key": "K1"}]}}}
+    assert response.json() == {
+        "data": {"myOrders": {"nodes": [{"key": "K1"}]}},
+        "extensions": {"cost": {"requestedQueryCost": 2, "actualQueryCost": 2}},
+    }
 
 
 async def test_introspection_needs_no_token(client, customers):
     get = await client.get("/graphql", params={"query": INTROSPECTION})
     post = await client.post("/graphql", json={"query": INTROSPECTION})
 
-    expected = {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    expected = {
+        "data": {"__schema": {"queryType": {"name": "Query"}}},
+        "extensions": {"cost": {"requestedQueryCost": 2, "actualQueryCost": 2}},
+    }
     assert get.json() == post.json() == expected
 
 
 async def test_responses_are_compact_json(client, customers):
     response = await client.post("/graphql", json={"query": INTROSPECTION})
 
-    assert response.content == b'{"data":{"__schema":{"queryType":{"name":"Query"}}}}'
+    assert response.content == (
+        b'{"data":{"__schema":{"queryType":{"name":"Query"}}},'
+        b'"extensions":{"cost":{"requestedQueryCost":2,"actualQueryCost":2}}}'
+    )
 
 
 async def test_a_browser_gets_graphiql_loading_only_local_assets(client):

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import version
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -384,3 +385,10 @@ async def test_spans_reach_an_otlp_receiver(
     assert services == {"shop-test"}
     assert "GET /api/shop/customers/me/orders" in [span.name for span in spans]
     assert {span.trace_id.hex() for span in spans} == {CALLER_TRACE}
+
+
+def test_the_fleet_page_shows_these_trees() -> None:
+    """docs/fleet.md shows the trees these tests check, as they are."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "fleet.md").read_text()
+    assert f"```\n{REST_TREE}\n```" in page
+    assert f"```\n{GRAPHQL_TREE}\n```" in page

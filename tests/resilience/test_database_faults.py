@@ -146,6 +146,8 @@ def assert_unavailable(service: Service, token: str) -> None:
                 "extensions": {"code": "SERVICE_UNAVAILABLE"},
             }
         ],
+        # `me` is one object; only pages are counted by what they returned
+        "extensions": {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1}},
     }
 
 

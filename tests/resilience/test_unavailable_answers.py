@@ -145,5 +145,7 @@ async def test_a_compiled_page_waits_on_an_unavailable_database_once(
                 "extensions": {"code": "SERVICE_UNAVAILABLE"},
             }
         ],
+        # the page (1 + 20 × nodes) returned nothing: only the field itself is counted
+        "extensions": {"cost": {"requestedQueryCost": 21, "actualQueryCost": 1}},
     }
     assert_no_leak(response.content)

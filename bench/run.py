@@ -105,8 +105,10 @@ def measure(
     scenario: Scenario,
     workers: int,
     args: argparse.Namespace,
+    helpers: list[int] | None = None,
 ) -> Row:
-    """One scenario: check, warm up, then the measured wrk run with CPU before/after."""
+    """One scenario: check, warm up, then the measured wrk run with CPU before/after (of
+    the service, PostgreSQL's backends and the `helpers` processes, if any)."""
     reason = None
     if scenario.needs_deep_cursor:
         try:
@@ -126,9 +128,11 @@ def measure(
     postgres = database.backend == "postgresql"
     server_before = cpu.snapshot(service.pids())
     db_before = cpu.snapshot(cpu.postgres_backends(BENCH_DATABASE)) if postgres else {}
+    helpers_before = cpu.snapshot(helpers or [])
     result = run_wrk(service.base, scenario, database.token, **load)
     server_after = cpu.snapshot(service.pids())
     db_after = cpu.snapshot(cpu.postgres_backends(BENCH_DATABASE)) if postgres else {}
+    helpers_after = cpu.snapshot(helpers or [])
     if not result.requests:
         return Row(
             scenario.name,
@@ -155,6 +159,7 @@ def measure(
         errors=result.errors,
         statements=statements,
         note=f"{result.errors} errors" if result.errors else "",
+        helper_cpu_ms=cpu.used(helpers_before, helpers_after) * per_request if helpers else None,
     )
 
 

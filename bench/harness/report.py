@@ -25,6 +25,7 @@ class Row:
     errors: int | None = None
     statements: int | None = None
     note: str = ""
+    helper_cpu_ms: float | None = None  # a helper process's (bench/fleet.py: receiver, Redis)
 
 
 # Issue 6's table: measured by the issue's author on a 2-core machine, same PostgreSQL data.

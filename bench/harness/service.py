@@ -48,17 +48,24 @@ def request(
 
 
 class Service:
-    """`gateway serve --workers N --database-url URL` until `stop()`.
+    """`gateway serve --workers N --database-url URL` until `stop()` (with `environment`
+    added to this process's).
 
     Access logging is off (`--log-level warning`), as in the peers' measurements. The
     service's output goes to `bench/results/service-<port>.log`.
     """
 
-    def __init__(self, database_url: str, workers: int) -> None:
+    def __init__(
+        self, database_url: str, workers: int, environment: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = ROOT / "bench" / "results" / f"service-{self.port}.log"
-        environment = {**os.environ, "GATEWAY_CURSOR_SECRET": CURSOR_SECRET}
+        environment = {
+            **os.environ,
+            "GATEWAY_CURSOR_SECRET": CURSOR_SECRET,
+            **(environment or {}),
+        }
         command = [
             sys.executable,
             "-m",

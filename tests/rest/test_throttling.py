@@ -27,7 +27,9 @@ async def test_over_the_limit_answers_drf_throttled(
         first = await client.get(ORDERS, headers=AUTH)
         second = await client.head(ORDERS, headers=AUTH)
         third = await client.get(ORDERS, headers=AUTH)
+        metrics = (await client.get("/metrics")).text
     assert (first.status_code, second.status_code) == (200, 200)
+    assert 'gateway_rate_limited_total{policy="requests"} 1.0' in metrics
     assert first.headers["ratelimit-policy"] == POLICY
     assert first.headers["ratelimit"] in ('"requests";r=1;t=60', '"requests";r=1;t=59')
     assert second.headers["ratelimit"].startswith('"requests";r=0;t=')

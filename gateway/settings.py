@@ -64,7 +64,8 @@ class Settings(BaseSettings):
             1, and a page of orders multiplies the cost of what it selects by its size
             (`first`/`last`, default page size otherwise).
         apq_cache_size: documents each process remembers for automatic persisted queries
-            (Apollo protocol); 0: only registered documents are known.
+            (Apollo protocol), and with Redis, the most the deployment shares there; 0: only
+            registered documents are known.
         persisted_queries_file: JSON manifest of registered documents
             (`gateway apq register FILE…` writes it); empty: none.
         persisted_queries_only: allow-list mode: run only documents registered in

@@ -8,8 +8,11 @@ Starlette's error middleware so 500s carry the request id too), Starlette's erro
 limit (413) on customer data, gzip (not the legacy endpoint), `Cache-Control: private,
 no-store` on customer data.
 
-Database failures that mean "unavailable" (down, overloaded, timed out) escaping a REST
-endpoint answer 503 with `Retry-After` (GraphQL codes them itself: `SERVICE_UNAVAILABLE`)."""
+The lifespan opens what the routes use, once per process: the database (`app.state.database`)
+and the key of GraphQL cursors (`app.state.cursor_key`).
+
+`DatabaseUnavailable` (the database layer's translation of an outage) escaping a REST
+endpoint answers 503 with `Retry-After` (GraphQL codes it itself: `SERVICE_UNAVAILABLE`)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -33,8 +33,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from gateway.cursor_secret import cursor_key
+from gateway.db.connections import Database
+from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
-from gateway.db.errors import is_database_unavailable
 from gateway.errors import DatabaseUnavailable
 from gateway.fleet.redis import RedisLink
 from gateway.graphql import graphql_routes
@@ -42,6 +44,7 @@ from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cache_control import NoStoreMiddleware
 from gateway.http.compression import CompressionMiddleware
 from gateway.http.deadline import DeadlineMiddleware
+from gateway.http.paths import CUSTOMER_DATA_PREFIXES, GRAPHQL_PATH, LEGACY_PREFIX
 from gateway.http.refusals import Refusals
 from gateway.http.server_error import server_error
 from gateway.observability.database import time_statements
@@ -60,20 +63,8 @@ from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 from gateway.throttling.limiter import CostLimit, RequestLimit, Throttles
 
-LEGACY_PREFIX = "/api"  # the legacy REST endpoint: headers exactly as the original's
-CUSTOMER_DATA_PREFIXES = (LEGACY_PREFIX, "/graphql")
-
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Database:
-    """The engine every request takes its connection from (`connect`)."""
-
-    engine: AsyncEngine
-
-    def connect(self) -> AsyncConnection:
-        return self.engine.connect()
+SELECT_ONE = text("SELECT 1")
 
 
 def database(request: Request) -> Database:
@@ -95,8 +86,8 @@ async def readyz(request: Request) -> JSONResponse:
     shared = await shared_state(request)
     try:
         async with asyncio.timeout(settings.db_pool_timeout):
-            async with database(request).engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with database(request).connect() as connection:
+                await execute_select(connection, SELECT_ONE)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
         body = {"status": "unavailable", "database": "unreachable", **shared}
@@ -144,15 +135,12 @@ class Gateway(Starlette):
         return TracingMiddleware(observed, provider=provider)
 
 
-REFUSALS = Refusals(graphql_paths=["/graphql"], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
+REFUSALS = Refusals(graphql_paths=[GRAPHQL_PATH], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
-    """503 with `Retry-After` when the database is down, overloaded or too slow; any other
-    database error is re-raised to the 500 handler (logged with its traceback)."""
-    if not is_database_unavailable(exc):
-        raise exc
-    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    """503 with `Retry-After` when the database is down, overloaded or too slow."""
+    logger.warning("database unavailable: %s", exc)
     return REFUSALS.unavailable(request.url.path)
 
 
@@ -224,6 +212,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.cursor_key = cursor_key(settings)
         engine = create_engine(settings, read_only=True)
         time_statements(engine, metrics.statement_duration)
         if tracer_provider is not None:
@@ -246,17 +235,18 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *rest_routes(settings),
         *graphql_routes(
-            settings, traced=tracer_provider is not None, throttles=limits, redis=redis
+            settings,
+            count_fallback=metrics.count_fallback,
+            traced=tracer_provider is not None,
+            throttles=limits,
+            redis=redis,
         ),
     ]
     app = Gateway(
         routes=routes,
         middleware=http_middleware(settings),
         exception_handlers={
-            # Where database failures surface (SQLAlchemy wraps driver errors; a refused
-            # connection is an OSError); each handler re-raises what is not "unavailable".
-            SQLAlchemyError: database_unavailable,
-            OSError: database_unavailable,
+            # The gateway's own exceptions; the database layer translates its failures.
             DatabaseUnavailable: database_unavailable,
             Exception: server_error,
         },

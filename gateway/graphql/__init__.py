@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.routing import BaseRoute, Mount, Route
@@ -10,12 +11,13 @@ from starlette.staticfiles import StaticFiles
 
 from gateway.fleet.documents import SharedDocuments
 from gateway.fleet.redis import RedisLink
+from gateway.graphql.fallbacks import Fallbacks
 from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.shared_persisted import SharedPersistedQueries
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
-from gateway.orders.cursor import cursor_key
+from gateway.http.paths import GRAPHQL_PATH
 from gateway.settings import Settings
 from gateway.throttling.limiter import Throttles
 
@@ -25,24 +27,31 @@ __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 def graphql_routes(
     settings: Settings,
     *,
+    count_fallback: Callable[[str], None] | None = None,
     traced: bool = False,
     throttles: Throttles | None = None,
     redis: RedisLink | None = None,
 ) -> list[BaseRoute]:
-    """`/graphql` and the GraphiQL assets under `/graphql/static/` (`traced`: with spans;
-    `throttles`: the per-customer limits; `redis`: shares learned persisted queries)."""
+    """`/graphql` and the GraphiQL assets under `/graphql/static/`. `count_fallback` counts
+    the compiled path's fallbacks by reason (`Metrics.count_fallback`); `traced`: with spans;
+    `throttles`: the per-customer limits; `redis`: shares learned persisted queries."""
     throttles = throttles or Throttles()
-    view = GatewayGraphQL(
-        build_schema(
-            QueryLimits.from_settings(settings), traced=traced, cost_budget=throttles.cost
-        ),
-        cursor_key(settings),
-        SharedPersistedQueries(persisted_queries(settings), shared_documents(settings, redis)),
-        throttles.requests,
+    schema = build_schema(
+        QueryLimits.from_settings(settings),
+        compiled=settings.graphql_compiled,
+        fallbacks=Fallbacks(count_fallback),
+        traced=traced,
+        cost_budget=throttles.cost,
     )
+    persisted = SharedPersistedQueries(
+        persisted_queries(settings), shared_documents(settings, redis)
+    )
+    view = GatewayGraphQL(schema, persisted, throttles.requests)
     return [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        Mount("/graphql/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"),
+        Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+        Mount(
+            f"{GRAPHQL_PATH}/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"
+        ),
     ]
 
 

@@ -1,6 +1,6 @@
 """Per-request DataLoaders for the objects nested in an order.
 
-graphql-core resolves sibling fields concurrently; every batch takes the request's session
+graphql-core resolves sibling fields concurrently; every batch takes the request's connection
 in turn (`SharedConnection`). Loaders live in the request's context, so their caches never
 outlive a request (or cross customers).
 """
@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, bindparam, select
 from strawberry.dataloader import DataLoader
 
 from gateway.auth import CUSTOMER_COLUMNS
+from gateway.db.connections import ConnectionSource
 from gateway.db.core import execute_select
 from gateway.db.models import (
     City,
@@ -29,7 +30,6 @@ from gateway.db.models import (
     ShippingMethod,
     State,
 )
-from gateway.db.shared import ConnectionSource
 from gateway.observability.spans import span
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.records import (
@@ -90,7 +90,7 @@ def _batch_span(name: str, keys: list[int]) -> AbstractContextManager[Any]:
 
 
 def _by_id_loader(
-    name: str, sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    name: str, connect: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
 
@@ -99,8 +99,8 @@ def _by_id_loader(
         found: dict[int, T] = {}
         if ids["ids"]:
             with _batch_span(name, keys):
-                async with sessions() as session:
-                    rows = await execute_select(session, statement, ids)
+                async with connect() as connection:
+                    rows = await execute_select(connection, statement, ids)
                     found = {row[0]: build(*row) for row in rows}
         return [found.get(key) for key in keys]
 
@@ -108,7 +108,7 @@ def _by_id_loader(
 
 
 def _by_order_loader(
-    name: str, sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    name: str, connect: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
@@ -118,8 +118,8 @@ def _by_order_loader(
     async def load(keys: list[int]) -> list[list[T]]:
         grouped: dict[int, list[T]] = defaultdict(list)
         with _batch_span(name, keys):
-            async with sessions() as session:
-                for row in await execute_select(session, statement, _ids(keys)):
+            async with connect() as connection:
+                for row in await execute_select(connection, statement, _ids(keys)):
                     grouped[row[0]].append(build(*row[1:]))
         return [grouped.get(key, []) for key in keys]
 
@@ -163,19 +163,19 @@ class Loaders:
     payments_by_order: DataLoader[int, list[PaymentRecord]]
 
     @classmethod
-    def create(cls, sessions: ConnectionSource) -> Loaders:
+    def create(cls, connect: ConnectionSource) -> Loaders:
         return cls(
-            customer=_by_id_loader("customer", sessions, CUSTOMERS, _customer),
-            country=_by_id_loader("country", sessions, COUNTRIES, CountryRecord),
-            state=_by_id_loader("state", sessions, STATES, StateRecord),
-            city=_by_id_loader("city", sessions, CITIES, CityRecord),
-            payment_method=_by_id_loader("payment_method", sessions, PAYMENT_METHODS, MethodRecord),
+            customer=_by_id_loader("customer", connect, CUSTOMERS, _customer),
+            country=_by_id_loader("country", connect, COUNTRIES, CountryRecord),
+            state=_by_id_loader("state", connect, STATES, StateRecord),
+            city=_by_id_loader("city", connect, CITIES, CityRecord),
+            payment_method=_by_id_loader("payment_method", connect, PAYMENT_METHODS, MethodRecord),
             shipping_method=_by_id_loader(
-                "shipping_method", sessions, SHIPPING_METHODS, MethodRecord
+                "shipping_method", connect, SHIPPING_METHODS, MethodRecord
             ),
-            items_by_order=_by_order_loader("items", sessions, ITEMS_STATEMENT, ItemRecord),
+            items_by_order=_by_order_loader("items", connect, ITEMS_STATEMENT, ItemRecord),
             payments_by_order=_by_order_loader(
-                "payments", sessions, PAYMENTS_STATEMENT, PaymentRecord
+                "payments", connect, PAYMENTS_STATEMENT, PaymentRecord
             ),
         )
 

@@ -56,6 +56,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from gateway.graphql.internals import graphql_schema
 from gateway.lru import LruCache
 from gateway.settings import Settings
 
@@ -400,9 +401,8 @@ def operation_measure(
     )
     measure = measures.get(key, _UNMEASURED)
     if measure is _UNMEASURED:
-        # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
         measure = measure_operation(
-            context.schema._schema,
+            graphql_schema(context.schema),
             context.graphql_document,
             context.operation_name,
             context.variables,

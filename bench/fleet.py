@@ -9,6 +9,8 @@ Configurations (each a fresh `gateway serve`, same database):
 - `off`: no `OTEL_*` variable, no Redis (what every other benchmark measures);
 - `tracing`: `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at a local OTLP/HTTP receiver
   (`bench/harness/otlp_receiver.py`, its own process), every span sampled and exported;
+- `sampled`: the same with `parentbased_traceidratio` at 0.1 (one request in ten traced, as
+  a busy deployment would run);
 - `limits`: `GATEWAY_REDIS_URL` (`--redis`, default the local server) with
   `GATEWAY_RATE_LIMIT` and `GATEWAY_GRAPHQL_COST_LIMIT` set high enough never to refuse,
   under a key prefix of the run's own, deleted afterwards;
@@ -40,7 +42,7 @@ from redis import Redis
 from run import _environment, measure
 
 RECEIVER = Path(__file__).resolve().parent / "harness" / "otlp_receiver.py"
-CONFIGURATIONS = ("off", "tracing", "limits", "both")
+CONFIGURATIONS = ("off", "tracing", "sampled", "limits", "both")
 NEVER_REACHED = {
     "GATEWAY_RATE_LIMIT": "100000000/minute",
     "GATEWAY_GRAPHQL_COST_LIMIT": "1000000000000/minute",
@@ -57,7 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--scenarios", default="S1,S2 GraphQL", help="as bench/run.py takes them")
     parser.add_argument(
-        "--configurations", default=",".join(CONFIGURATIONS), help="off,tracing,limits,both"
+        "--configurations",
+        default=",".join(CONFIGURATIONS),
+        help="off,tracing,sampled,limits,both",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis for limits")
     add_data_arguments(parser)
@@ -123,10 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         environment: dict[str, str] = {}
         helpers: list[int] = []
         receiver = None
-        if configuration in ("tracing", "both"):
+        if configuration in ("tracing", "sampled", "both"):
             receiver = Receiver()
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
             environment["OTEL_TRACES_SAMPLER"] = "always_on"
+            if configuration == "sampled":
+                environment["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio"
+                environment["OTEL_TRACES_SAMPLER_ARG"] = "0.1"
             helpers.append(receiver.process.pid)
         if configuration in ("limits", "both"):
             environment.update(

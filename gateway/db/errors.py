@@ -19,6 +19,11 @@ from gateway.errors import DatabaseUnavailable
 # connections, out of memory), 57 operator intervention (statement_timeout's 57014, admin
 # shutdown, crash recovery, "the database system is starting up").
 UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+# A read cancelled for a conflict with recovery on a standby ("canceling statement due to
+# conflict with recovery": 40001; a buffer-pin deadlock with the startup process: 40P01):
+# the same read succeeds when run again. The gateway's reads never write, so it never
+# causes a serialization failure of its own.
+UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # SQLite reports these as OperationalError, as it does "no such table" (which is a bug): only
 # these messages mean "try again".
 UNAVAILABLE_SQLITE_MESSAGES = ("interrupted", "database is locked", "unable to open database")
@@ -52,7 +57,13 @@ def _means_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
         return True
     sqlstate = getattr(error, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
+    if isinstance(sqlstate, str) and (
+        sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in UNAVAILABLE_SQLSTATES
+    ):
+        return True
+    if isinstance(error, asyncpg.TargetServerAttributeNotMatched):
+        # Every host answered, none is what target_session_attrs asks for (say, no primary
+        # while a standby is being promoted): like a refused connection, it passes.
         return True
     if isinstance(error, OSError):
         # Refused, reset, unreachable, name not found, connect timeout (TimeoutError); a

@@ -41,6 +41,12 @@ def wrapped(error: BaseException, wrapper: type[sa.DBAPIError] = sa.DBAPIError) 
         wrapped(sqlite3.OperationalError("database is locked"), sa.OperationalError),
         wrapped(RuntimeError("server closed the connection"), sa.OperationalError),
         wrapped(RuntimeError("connection is closed"), sa.InterfaceError),
+        # a standby: no host is what target_session_attrs asks for; a read cancelled for a
+        # conflict with recovery (SQLSTATE 40001) or a deadlock with recovery (40P01)
+        asyncpg.TargetServerAttributeNotMatched("None of the hosts match the target …"),
+        wrapped(asyncpg.TargetServerAttributeNotMatched("None of the hosts …"), sa.DBAPIError),
+        wrapped(asyncpg.SerializationError("canceling statement due to conflict with recovery")),
+        wrapped(asyncpg.DeadlockDetectedError("canceling statement due to conflict with …")),
     ],
     ids=repr,
 )

@@ -1,0 +1,215 @@
+"""On a real streaming replica (this test's own primary and standby): what a standby's
+failures answer, and how the pool follows a failover by itself.
+
+- A read the standby cancels for a conflict with recovery (SQLSTATE 40001) answers 503 with
+  `Retry-After`, not 500.
+- A URL whose `target_session_attrs` no host satisfies answers 503 on every door.
+- When the primary stops, a multi-host URL's reads move to the standby; when the standby is
+  promoted, a URL that asks for a primary finds it. Neither needs a restart.
+
+The tests share one primary/standby pair and run in order (the last one stops the primary).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.app import create_app
+from gateway.db.engine import create_engine
+from gateway.settings import load_settings
+from tests.pg_server import ThrowawayPostgres
+from tests.traffic import MY_ORDERS, ORDERS, seed_shop
+
+RECOVERY_SECONDS = 2.0
+UNAVAILABLE = "Service temporarily unavailable, try again later."
+# The standby cancels a read at once when replay needs what it reads (no grace period), and
+# tells the primary nothing of its readers, so the primary's VACUUM removes their rows.
+STANDBY_SETTINGS = {"max_standby_streaming_delay": "0", "hot_standby_feedback": "off"}
+CONFLICT_MARKER = "recovery-conflict-test"
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[tuple[ThrowawayPostgres, ThrowawayPostgres]]:
+    primary = ThrowawayPostgres()
+    standby: ThrowawayPostgres | None = None
+    try:
+        primary.start()
+        standby = ThrowawayPostgres(STANDBY_SETTINGS, standby_of=primary)
+        standby.start()
+        yield primary, standby
+    finally:
+        if standby is not None:
+            standby.destroy()
+        primary.destroy()
+
+
+async def connect(server: ThrowawayPostgres) -> asyncpg.Connection:
+    return await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
+
+
+@pytest.fixture(scope="module")
+def tokens(pair: tuple[ThrowawayPostgres, ThrowawayPostgres]) -> list[str]:
+    """The shop on the primary, replayed on the standby."""
+    primary, standby = pair
+
+    async def seed() -> list[str]:
+        engine = create_engine(load_settings(database_url=primary.url))
+        try:
+            keys = await seed_shop(engine, orders=40, customers=4)
+        finally:
+            await engine.dispose()
+        on_primary = await connect(primary)
+        on_standby = await connect(standby)
+        try:
+            lsn = await on_primary.fetchval("SELECT pg_current_wal_lsn()::text")
+            query = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
+            while not await on_standby.fetchval(query, lsn):  # noqa: ASYNC110  # polls the server
+                await asyncio.sleep(0.05)
+        finally:
+            await on_primary.close()
+            await on_standby.close()
+        return keys
+
+    return asyncio.run(seed())
+
+
+async def conflicting_read(request: Request) -> JSONResponse:
+    """A test-only route: a slow read of `conflict_rows`, on the service's own connection
+    and error handling."""
+    statement = text(f"SELECT count(*) FROM conflict_rows, pg_sleep(4) /* {CONFLICT_MARKER} */")
+    async with request.app.state.database.connect() as connection:
+        await connection.execute(statement)
+    return JSONResponse({"read": True})
+
+
+@asynccontextmanager
+async def service(url: str, *routes: Route) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(load_settings(database_url=url, cursor_secret="replica-test"))
+    for route in routes:  # ahead of the catch-all under /api/
+        app.router.routes.insert(0, route)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+def libpq_url(*servers: ThrowawayPostgres, attrs: str = "any") -> str:
+    hosts = ",".join(f"127.0.0.1:{server.port}" for server in servers)
+    return f"postgresql://postgres@{hosts}/postgres?target_session_attrs={attrs}"
+
+
+async def statuses(c: httpx.AsyncClient, token: str) -> tuple[int, int, int]:
+    """/readyz, REST and GraphQL, in that order."""
+    auth = {"Authorization": f"Token {token}"}
+    body = {"query": MY_ORDERS, "variables": {"first": 2}}
+    return (
+        (await c.get("/readyz")).status_code,
+        (await c.get(ORDERS, headers=auth)).status_code,
+        (await c.post("/graphql", json=body, headers=auth)).status_code,
+    )
+
+
+async def within(seconds: float, check: Callable[[], Awaitable[bool]]) -> float:
+    """Seconds until `check` holds (fails the test past `seconds`)."""
+    started = time.monotonic()
+    while not await check():
+        assert time.monotonic() - started < seconds, f"not within {seconds} s"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+async def test_a_read_cancelled_for_a_recovery_conflict_answers_503(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
+) -> None:
+    primary, standby = pair
+    on_primary = await connect(primary)
+    on_standby = await connect(standby)
+    try:
+        # given rows on the primary, replayed, and a slow read of them on the standby
+        await on_primary.execute("CREATE TABLE conflict_rows AS SELECT generate_series(1, 1000)")
+        async with service(standby.url, Route("/api/test-read", conflicting_read)) as c:
+            await within(
+                10, lambda: on_standby.fetchval("SELECT to_regclass('conflict_rows') IS NOT NULL")
+            )
+            read = asyncio.create_task(c.get("/api/test-read"))
+            running = (
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active'"
+            )
+            await within(10, lambda: on_standby.fetchval(running, f"%{CONFLICT_MARKER} */%"))
+
+            # when the primary deletes them and VACUUM removes them
+            await on_primary.execute("DELETE FROM conflict_rows")
+            await on_primary.execute("VACUUM conflict_rows")
+            response = await asyncio.wait_for(read, 10)
+    finally:
+        await on_primary.close()
+        await on_standby.close()
+
+    # then the standby cancelled the read, and the client is told to retry
+    assert response.status_code == 503
+    assert response.json() == {"detail": UNAVAILABLE}
+    assert response.headers["Retry-After"] == "1"
+    log = standby.log.read_text()
+    assert "canceling statement due to conflict with recovery" in log
+
+
+async def test_no_host_matching_target_session_attrs_answers_503(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
+) -> None:
+    _, standby = pair
+    # given a URL that asks for a primary and lists only the standby
+    async with service(libpq_url(standby, attrs="read-write")) as c:
+        # then every door answers 503, none 500
+        assert await statuses(c, tokens[0]) == (503, 503, 503)
+        graphql = await c.post(
+            "/graphql",
+            json={"query": MY_ORDERS, "variables": {"first": 2}},
+            headers={"Authorization": f"Token {tokens[0]}"},
+        )
+    codes = {error["extensions"]["code"] for error in graphql.json()["errors"]}
+    assert codes == {"SERVICE_UNAVAILABLE"}
+
+
+async def test_reads_follow_a_failover_without_a_restart(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
+) -> None:
+    primary, standby = pair
+    token = tokens[0]
+
+    async def serving(c: httpx.AsyncClient) -> bool:
+        return await statuses(c, token) == (200, 200, 200)
+
+    async def refusing(c: httpx.AsyncClient) -> bool:
+        return await statuses(c, token) == (503, 503, 503)
+
+    # given two services: reads anywhere (primary listed first), and reads on a primary only
+    async with (
+        service(libpq_url(primary, standby)) as anywhere,
+        service(libpq_url(primary, standby, attrs="primary")) as on_primary,
+    ):
+        assert await serving(anywhere) and await serving(on_primary)
+
+        # when the primary stops
+        primary.stop()
+
+        # then reads move to the standby by themselves; the primary-only service refuses
+        moved = await within(RECOVERY_SECONDS, lambda: serving(anywhere))
+        await within(RECOVERY_SECONDS, lambda: refusing(on_primary))
+
+        # when the standby is promoted, then the primary-only service finds it
+        standby.promote()
+        found = await within(RECOVERY_SECONDS, lambda: serving(on_primary))
+        assert await serving(anywhere)
+    print(f"\nreads on the standby {moved:.2f} s after the primary stopped; "
+          f"the promoted standby served {found:.2f} s after promotion")  # fmt: skip

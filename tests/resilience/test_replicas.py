@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.settings import load_settings
 from tests.pg_server import ThrowawayPostgres
@@ -58,6 +59,13 @@ async def connect(server: ThrowawayPostgres) -> asyncpg.Connection:
     return await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
 
 
+async def replayed(on_primary: asyncpg.Connection, on_standby: asyncpg.Connection) -> None:
+    """Wait until the standby has replayed everything the primary has written so far."""
+    lsn = await on_primary.fetchval("SELECT pg_current_wal_lsn()::text")
+    query = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
+    await within(10, lambda: on_standby.fetchval(query, lsn))
+
+
 @pytest.fixture(scope="module")
 def tokens(pair: tuple[ThrowawayPostgres, ThrowawayPostgres]) -> list[str]:
     """The shop on the primary, replayed on the standby."""
@@ -72,10 +80,7 @@ def tokens(pair: tuple[ThrowawayPostgres, ThrowawayPostgres]) -> list[str]:
         on_primary = await connect(primary)
         on_standby = await connect(standby)
         try:
-            lsn = await on_primary.fetchval("SELECT pg_current_wal_lsn()::text")
-            query = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
-            while not await on_standby.fetchval(query, lsn):  # noqa: ASYNC110  # polls the server
-                await asyncio.sleep(0.05)
+            await replayed(on_primary, on_standby)
         finally:
             await on_primary.close()
             await on_standby.close()
@@ -85,12 +90,15 @@ def tokens(pair: tuple[ThrowawayPostgres, ThrowawayPostgres]) -> list[str]:
 
 
 async def conflicting_read(request: Request) -> JSONResponse:
-    """A test-only route: a slow read of `conflict_rows`, on the service's own connection
-    and error handling."""
-    statement = text(f"SELECT count(*) FROM conflict_rows, pg_sleep(4) /* {CONFLICT_MARKER} */")
+    """A test-only route: a slow read of `conflict_rows` on the service's own connection and
+    error handling; `?retry=1`: through `execute_select`, as the service's reads run."""
+    statement = text(f"SELECT count(*) FROM conflict_rows, pg_sleep(2) /* {CONFLICT_MARKER} */")
     async with request.app.state.database.connect() as connection:
-        await connection.execute(statement)
-    return JSONResponse({"read": True})
+        if request.query_params.get("retry"):
+            rows = (await execute_select(connection, statement)).scalar_one()
+        else:
+            rows = (await connection.execute(statement)).scalar_one()
+    return JSONResponse({"rows": rows})
 
 
 @asynccontextmanager
@@ -129,39 +137,53 @@ async def within(seconds: float, check: Callable[[], Awaitable[bool]]) -> float:
     return time.monotonic() - started
 
 
-async def test_a_read_cancelled_for_a_recovery_conflict_answers_503(
-    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
-) -> None:
+async def provoke_a_conflict(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], path: str
+) -> httpx.Response:
+    """A slow read of rows on the standby, while the primary deletes and vacuums them."""
     primary, standby = pair
     on_primary = await connect(primary)
     on_standby = await connect(standby)
     try:
-        # given rows on the primary, replayed, and a slow read of them on the standby
+        await on_primary.execute("DROP TABLE IF EXISTS conflict_rows")
         await on_primary.execute("CREATE TABLE conflict_rows AS SELECT generate_series(1, 1000)")
+        await replayed(on_primary, on_standby)
         async with service(standby.url, Route("/api/test-read", conflicting_read)) as c:
-            await within(
-                10, lambda: on_standby.fetchval("SELECT to_regclass('conflict_rows') IS NOT NULL")
-            )
-            read = asyncio.create_task(c.get("/api/test-read"))
+            read = asyncio.create_task(c.get(path))
             running = (
                 "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active'"
             )
             await within(10, lambda: on_standby.fetchval(running, f"%{CONFLICT_MARKER} */%"))
-
-            # when the primary deletes them and VACUUM removes them
             await on_primary.execute("DELETE FROM conflict_rows")
             await on_primary.execute("VACUUM conflict_rows")
-            response = await asyncio.wait_for(read, 10)
+            return await asyncio.wait_for(read, 15)
     finally:
         await on_primary.close()
         await on_standby.close()
+
+
+async def test_a_read_cancelled_for_a_recovery_conflict_answers_503(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
+) -> None:
+    # given a read on the standby not sent again (a plain `execute`), when replay conflicts
+    response = await provoke_a_conflict(pair, "/api/test-read")
 
     # then the standby cancelled the read, and the client is told to retry
     assert response.status_code == 503
     assert response.json() == {"detail": UNAVAILABLE}
     assert response.headers["Retry-After"] == "1"
-    log = standby.log.read_text()
-    assert "canceling statement due to conflict with recovery" in log
+    assert pair[1].log.read_text().count("conflict with recovery") == 1
+
+
+async def test_a_read_the_standby_cancelled_is_sent_again(
+    pair: tuple[ThrowawayPostgres, ThrowawayPostgres], tokens: list[str]
+) -> None:
+    # given a read run as the service runs its reads (execute_select), when replay conflicts
+    response = await provoke_a_conflict(pair, "/api/test-read?retry=1")
+
+    # then the second attempt answers, reading what replay left: no rows
+    assert (response.status_code, response.json()) == (200, {"rows": 0})
+    assert pair[1].log.read_text().count("conflict with recovery") == 2
 
 
 async def test_no_host_matching_target_session_attrs_answers_503(

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,16 @@ class ThrowawayPostgres:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(
+    settings: dict[str, str] | None = None, *, standby_of: ThrowawayPostgres | None = None
+) -> Iterator[ThrowawayPostgres]:
+    """A started throwaway server (or standby), destroyed on the way out."""
+    server = ThrowawayPostgres(settings, standby_of=standby_of)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from gateway.db.engine import create_engine
 from gateway.db.urls import database_target, is_sqlite, normalize_database_url, sqlite_path
 from gateway.settings import load_settings
-from tests.pg_server import ThrowawayPostgres, free_port
+from tests.pg_server import ThrowawayPostgres, free_port, running
 
 
 @pytest.mark.parametrize(
@@ -102,12 +102,8 @@ def test_sqlite_is_told_apart_without_parsing_host_lists() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThrowawayPostgres]:
-    postgres = ThrowawayPostgres()
-    postgres.start()
-    try:
+    with running() as postgres:
         yield postgres
-    finally:
-        postgres.destroy()
 
 
 @pytest.mark.parametrize("prepared_statements", [True, False])

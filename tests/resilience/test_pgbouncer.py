@@ -22,7 +22,7 @@ from starlette.routing import Route
 from gateway.app import create_app
 from gateway.db.engine import create_engine
 from gateway.settings import Settings, load_settings
-from tests.pg_server import ThrowawayPostgres
+from tests.pg_server import ThrowawayPostgres, running
 from tests.processes import Server, pgbouncer
 from tests.traffic import Call, mixed_calls, seed_shop
 
@@ -36,12 +36,8 @@ SLEEP_MARKER = "pgbouncer-timeout-test"
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres()
-    server.start()
-    try:
+    with running() as server:
         yield server
-    finally:
-        server.destroy()
 
 
 @pytest.fixture(scope="module")

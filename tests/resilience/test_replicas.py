@@ -29,7 +29,7 @@ from gateway.app import create_app
 from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.settings import load_settings
-from tests.pg_server import ThrowawayPostgres
+from tests.pg_server import ThrowawayPostgres, running
 from tests.traffic import MY_ORDERS, ORDERS, seed_shop
 
 RECOVERY_SECONDS = 2.0
@@ -42,17 +42,8 @@ CONFLICT_MARKER = "recovery-conflict-test"
 
 @pytest.fixture(scope="module")
 def pair() -> Iterator[tuple[ThrowawayPostgres, ThrowawayPostgres]]:
-    primary = ThrowawayPostgres()
-    standby: ThrowawayPostgres | None = None
-    try:
-        primary.start()
-        standby = ThrowawayPostgres(STANDBY_SETTINGS, standby_of=primary)
-        standby.start()
+    with running() as primary, running(STANDBY_SETTINGS, standby_of=primary) as standby:
         yield primary, standby
-    finally:
-        if standby is not None:
-            standby.destroy()
-        primary.destroy()
 
 
 async def connect(server: ThrowawayPostgres) -> asyncpg.Connection:

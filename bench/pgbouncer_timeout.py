@@ -14,7 +14,9 @@ in-process, one request after another, with the statement timeout enforced:
 - `query_timeout`: PgBouncer's own `query_timeout` (nothing on the gateway's side);
 - `direct`: PostgreSQL without PgBouncer, the session's `statement_timeout` (for contrast).
 
-Then, for each, what one firing costs: the time from the statement's start until the
+For each: the time per request (wall clock, one request at a time: the machine's other load
+shows), the statements and transactions PgBouncer forwarded per request (its `SHOW STATS`,
+deterministic), and what one firing costs: the time from the statement's start until the
 caller gets the error, and the next request's time (a connection PgBouncer closed must be
 opened again). Prints JSON.
 """
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,27 +85,48 @@ async def client(settings: Settings, tune: Callable[[Any], None] | None) -> Asyn
             yield c
 
 
-async def measure(settings: Settings, tune: Any, token: str, requests: int) -> dict[str, float]:
+def forwarded(bouncer: Server | None) -> tuple[int, int]:
+    """PgBouncer's counts of transactions and statements sent to the server so far."""
+    if bouncer is None:
+        return (0, 0)
+    command = ["psql", "-h", "127.0.0.1", "-p", str(bouncer.port), "-U", "postgres", "-At",
+               "-F", ",", "-c", "SHOW STATS", "pgbouncer"]  # fmt: skip
+    for row in subprocess.run(command, capture_output=True, text=True, check=True).stdout.split():
+        fields = row.split(",")
+        if fields[0] == "shop":
+            return int(fields[1]), int(fields[2])  # total_xact_count, total_query_count
+    raise SystemExit("PgBouncer's SHOW STATS has no row for shop")
+
+
+async def measure(
+    settings: Settings, tune: Any, bouncer: Server | None, token: str, requests: int
+) -> dict[str, float]:
     headers = {"Authorization": f"Token {token}"}
     async with client(settings, tune) as c:
         for _ in range(50):  # warm-up: pool, caches
             assert (await c.get(ORDERS, headers=headers)).status_code == 200
+        await asyncio.sleep(1.1)  # PgBouncer's totals are updated once a second
+        before = forwarded(bouncer)
         started = time.perf_counter()
         for _ in range(requests):
             response = await c.get(ORDERS, headers=headers)
             assert response.status_code == 200, response.text
         per_request = (time.perf_counter() - started) / requests
+        await asyncio.sleep(1.1)
+        after = forwarded(bouncer)
         fired_at = time.perf_counter()
         fired = await c.get("/api/slow")
         firing = time.perf_counter() - fired_at
-        after_at = time.perf_counter()
+        next_at = time.perf_counter()
         assert (await c.get(ORDERS, headers=headers)).status_code == 200
-        after = time.perf_counter() - after_at
+        next_request = time.perf_counter() - next_at
     return {
         "ms_per_request": round(per_request * 1000, 3),
+        "transactions_per_request": round((after[0] - before[0]) / requests, 2),
+        "statements_per_request": round((after[1] - before[1]) / requests, 2),
         "firing_status": fired.status_code,
         "firing_s": round(firing, 3),
-        "next_request_ms": round(after * 1000, 2),
+        "next_request_ms": round(next_request * 1000, 2),
     }
 
 
@@ -116,7 +140,7 @@ async def main(arguments: argparse.Namespace) -> None:
         tokens = await seed_shop(engine, orders=2000, customers=10)
         await engine.dispose()
         database = {"shop": f"host=127.0.0.1 port={postgres.port} dbname=postgres"}
-        pool = {"pool_mode": "transaction", "default_pool_size": "5"}
+        pool = {"pool_mode": "transaction", "default_pool_size": "5", "stats_users": "postgres"}
         plain = pgbouncer("pgbouncer", database, pool, folder)
         timed = pgbouncer("pgbouncer-qt", database, pool | {"query_timeout": str(LIMIT)}, folder)
         bouncers += [plain, timed]
@@ -131,21 +155,25 @@ async def main(arguments: argparse.Namespace) -> None:
                 request_timeout=0,
             )
 
-        modes: dict[str, tuple[Settings, Any]] = {
-            "direct": (load_settings(database_url=postgres.url, statement_timeout=LIMIT), None),
-            "none": (through(plain, 0), None),
-            "driver": (through(plain, LIMIT), None),
-            "set-local": (through(plain, 0), set_local_timeout),
-            "query_timeout": (through(timed, 0), None),
-        }
+        modes: dict[str, tuple[Settings, Any, Server | None]] = {
+            "direct": (load_settings(database_url=postgres.url, statement_timeout=LIMIT), None,
+                       None),
+            "none": (through(plain, 0), None, plain),
+            "driver": (through(plain, LIMIT), None, plain),
+            "set-local": (through(plain, 0), set_local_timeout, plain),
+            "query_timeout": (through(timed, 0), None, timed),
+        }  # fmt: skip
         results: dict[str, list[dict[str, float]]] = {name: [] for name in modes}
         for _ in range(arguments.rounds):
-            for name, (settings, tune) in modes.items():
-                results[name].append(await measure(settings, tune, tokens[0], arguments.requests))
+            for name, (settings, tune, bouncer) in modes.items():
+                run = await measure(settings, tune, bouncer, tokens[0], arguments.requests)
+                results[name].append(run)
         summary = {
             name: {
                 "ms_per_request_median": statistics.median(r["ms_per_request"] for r in runs),
                 "ms_per_request_runs": [r["ms_per_request"] for r in runs],
+                "transactions_per_request": runs[-1]["transactions_per_request"],
+                "statements_per_request": runs[-1]["statements_per_request"],
                 "firing": runs[-1],
             }
             for name, runs in results.items()

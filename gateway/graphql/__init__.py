@@ -3,31 +3,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.graphql.fallbacks import Fallbacks
 from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
-from gateway.orders.cursor import cursor_key
+from gateway.http.paths import GRAPHQL_PATH
 from gateway.settings import Settings
 
 __all__ = ["build_schema", "graphql_routes", "schema_sdl"]
 
 
-def graphql_routes(settings: Settings) -> list[BaseRoute]:
-    """`/graphql` and the GraphiQL assets under `/graphql/static/`."""
-    view = GatewayGraphQL(
-        build_schema(QueryLimits.from_settings(settings)),
-        cursor_key(settings),
-        persisted_queries(settings),
+def graphql_routes(
+    settings: Settings, count_fallback: Callable[[str], None] | None = None
+) -> list[BaseRoute]:
+    """`/graphql` and the GraphiQL assets under `/graphql/static/`. `count_fallback` counts
+    the compiled path's fallbacks by reason (`Metrics.count_fallback`)."""
+    schema = build_schema(
+        QueryLimits.from_settings(settings),
+        compiled=settings.graphql_compiled,
+        fallbacks=Fallbacks(count_fallback),
     )
+    view = GatewayGraphQL(schema, persisted_queries(settings))
     return [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        Mount("/graphql/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"),
+        Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+        Mount(
+            f"{GRAPHQL_PATH}/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"
+        ),
     ]
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
+
+from gateway.lru import LruCache
 
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
@@ -81,7 +82,10 @@ class PersistedQueries:
     capacity: int
     only_registered: bool = False
     max_document_bytes: int = 100_000
-    _learned: OrderedDict[str, str] = field(default_factory=OrderedDict, init=False, repr=False)
+    _learned: LruCache[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._learned = LruCache(self.capacity)
 
     def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
         """The document to run for a request's `query` and `extensions`."""
@@ -113,18 +117,12 @@ class PersistedQueries:
     def _recall(self, digest: str) -> str | None:
         if self.only_registered:
             return None
-        document = self._learned.get(digest)
-        if document is not None:
-            self._learned.move_to_end(digest)
-        return document
+        return self._learned.get(digest, None)
 
     def _remember(self, digest: str, document: str) -> None:
         if digest in self.registered or len(document.encode()) > self.max_document_bytes:
             return
-        self._learned[digest] = document
-        self._learned.move_to_end(digest)
-        while len(self._learned) > self.capacity:
-            self._learned.popitem(last=False)
+        self._learned.put(digest, document)
 
 
 def _requested_hash(persisted: object) -> str:

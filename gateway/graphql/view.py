@@ -16,7 +16,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
-from gateway.db.shared import SharedConnection
+from gateway.db.connections import SharedConnection
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
 from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
@@ -32,15 +32,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     Parameters:
         schema: the schema to execute.
-        cursor_key: the HMAC key for this deployment's cursors.
         persisted: the persisted-query store (automatic persisted queries, allow-list).
     """
 
-    def __init__(self, schema: BaseSchema, cursor_key: bytes, persisted: PersistedQueries) -> None:
+    def __init__(self, schema: BaseSchema, persisted: PersistedQueries) -> None:
         super().__init__(
             schema, graphql_ide="graphiql", allow_queries_via_get=True, subscription_protocols=()
         )
-        self.cursor_key = cursor_key
         self.persisted = persisted
         self.graphiql_page = (STATIC_DIRECTORY / "graphiql.html").read_text(encoding="utf-8")
 
@@ -49,14 +47,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> GatewayContext:
         assert isinstance(request, Request)  # the route serves HTTP only
         assert isinstance(response, Response)
-        sessions = SharedConnection(request.app.state.database.connect)
+        state = request.app.state
+        connection = SharedConnection(state.database)
         return GatewayContext(
             request=request,
             response=response,
-            settings=request.app.state.settings,
-            sessions=sessions,
-            cursor_key=self.cursor_key,
-            loaders=Loaders.create(sessions),
+            settings=state.settings,
+            connection=connection,
+            cursor_key=state.cursor_key,
+            loaders=Loaders.create(connection),
             request_id=request_id() or new_request_id(),
         )
 
@@ -92,7 +91,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         finally:
-            await context.sessions.close()
+            await context.connection.close()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

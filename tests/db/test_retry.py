@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.db.retry import is_retry_safe
+from gateway.errors import DatabaseUnavailable
 from gateway.settings import load_settings
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
 
@@ -80,8 +81,9 @@ async def test_a_read_whose_connection_is_lost_is_sent_again_elsewhere(
 async def test_a_read_past_the_statement_timeout_is_not_sent_again(engine: AsyncEngine) -> None:
     sent = count_statements(engine)
     async with engine.connect() as connection:
-        with pytest.raises(DBAPIError) as raised:
+        with pytest.raises(DatabaseUnavailable) as raised:
             await execute_select(connection, SLOW_READ)
 
-    assert is_retry_safe(raised.value) is False
+    assert isinstance(raised.value.__cause__, DBAPIError)
+    assert is_retry_safe(raised.value.__cause__) is False
     assert sent.count(str(SLOW_READ)) == 1

@@ -14,14 +14,14 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.app import create_app
+from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.settings import Settings, load_settings
+from tests.app_client import serve
 from tests.pg_server import ThrowawayPostgres, running
 from tests.processes import Server, pgbouncer
 from tests.traffic import Call, mixed_calls, seed_shop
@@ -86,13 +86,10 @@ def through(bouncer: Server, **overrides: object) -> Settings:
 
 @asynccontextmanager
 async def client(settings: Settings, *routes: Route) -> AsyncIterator[httpx.AsyncClient]:
-    app: Starlette = create_app(settings)
-    for route in routes:  # test-only routes, ahead of the catch-all under /api/
-        app.router.routes.insert(0, route)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with serve(settings) as served:
+        for route in routes:  # test-only routes, ahead of the catch-all under /api/
+            served.app.router.routes.insert(0, route)
+        yield served.client
 
 
 async def send(c: httpx.AsyncClient, call: Call) -> httpx.Response:
@@ -151,7 +148,7 @@ async def slow(request: Request) -> JSONResponse:
     """A statement of `seconds`, on the service's own connection and error handling."""
     async with request.app.state.database.connect() as connection:
         sleep = text(f"SELECT pg_sleep(:seconds) /* {SLEEP_MARKER} */")
-        await connection.execute(sleep, {"seconds": float(request.query_params["seconds"])})
+        await execute_select(connection, sleep, {"seconds": float(request.query_params["seconds"])})
     return JSONResponse({"slept": True})
 
 

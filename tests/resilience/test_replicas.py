@@ -25,10 +25,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.app import create_app
 from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
+from gateway.db.errors import translated_errors
 from gateway.settings import load_settings
+from tests.app_client import serve
 from tests.pg_server import ThrowawayPostgres, running
 from tests.traffic import MY_ORDERS, ORDERS, seed_shop
 
@@ -82,25 +83,23 @@ def tokens(pair: tuple[ThrowawayPostgres, ThrowawayPostgres]) -> list[str]:
 
 async def conflicting_read(request: Request) -> JSONResponse:
     """A test-only route: a slow read of `conflict_rows` on the service's own connection and
-    error handling; `?retry=1`: through `execute_select`, as the service's reads run."""
+    error translation; `?retry=1`: through `execute_select`, as the service's reads run."""
     statement = text(f"SELECT count(*) FROM conflict_rows, pg_sleep(2) /* {CONFLICT_MARKER} */")
     async with request.app.state.database.connect() as connection:
         if request.query_params.get("retry"):
             rows = (await execute_select(connection, statement)).scalar_one()
         else:
-            rows = (await connection.execute(statement)).scalar_one()
+            with translated_errors():
+                rows = (await connection.execute(statement)).scalar_one()
     return JSONResponse({"rows": rows})
 
 
 @asynccontextmanager
 async def service(url: str, *routes: Route) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(load_settings(database_url=url, cursor_secret="replica-test"))
-    for route in routes:  # ahead of the catch-all under /api/
-        app.router.routes.insert(0, route)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with serve(load_settings(database_url=url, cursor_secret="replica-test")) as served:
+        for route in routes:  # ahead of the catch-all under /api/
+            served.app.router.routes.insert(0, route)
+        yield served.client
 
 
 def libpq_url(*servers: ThrowawayPostgres, attrs: str = "any") -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -184,6 +185,7 @@ async def main(arguments: argparse.Namespace) -> None:
         for bouncer in bouncers:
             bouncer.destroy()
         postgres.destroy()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

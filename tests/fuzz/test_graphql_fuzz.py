@@ -52,7 +52,7 @@ async def documents(client: httpx.AsyncClient, variant: str) -> st.SearchStrateg
 @given(data=st.data())
 async def test_no_server_errors(
     client: httpx.AsyncClient,
-    shop: None,
+    mine_and_theirs: None,
     fuzz_report: Counter[tuple[str, int]],
     backend: str,
     variant: str,

@@ -42,7 +42,7 @@ async def cases(client: httpx.AsyncClient, mode: GenerationMode) -> st.SearchStr
 @given(data=st.data())
 async def test_no_server_errors(
     client: httpx.AsyncClient,
-    shop: None,
+    mine_and_theirs: None,
     fuzz_report: Counter[tuple[str, int]],
     backend: str,
     mode: GenerationMode,

@@ -24,9 +24,14 @@ from starlette.routing import Route
 from gateway.db.core import execute_select
 from gateway.settings import load_settings
 from tests.app_client import Served, serve
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP),
+]
 
 POOL_SIZE = 3
 MARKER = f"pool-test-{uuid.uuid4().hex}"  # finds this test's statements on the shared server

@@ -18,6 +18,7 @@ from tests.leaks import assert_no_leak
 
 OPENAPI = "/api/schema/openapi.json"
 ORDERS = "/api/shop/customers/me/orders"
+pytestmark = pytest.mark.slow
 FUZZ = settings(
     max_examples=40,  # per mode and backend: 80 per backend, 160 in all
     deadline=None,

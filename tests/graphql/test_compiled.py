@@ -626,6 +626,7 @@ def myorders_documents() -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
 RANDOM_EXAMPLES = int(os.environ.get("GATEWAY_TEST_RANDOM_EXAMPLES") or 0)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=RANDOM_EXAMPLES or 40,
     deadline=None,

@@ -29,6 +29,7 @@ from tests.app_client import serve
 from tests.factories import OrderRow, Shop, delete_everything, insert_shop
 from tests.strategies import shops
 
+pytestmark = pytest.mark.slow
 TOKEN = "a" * 40
 AUTH = {"Authorization": f"Token {TOKEN}"}
 SECRET = "isolation-test-cursor-secret"

@@ -3,6 +3,7 @@ through a proxy the test controls, a link to it, and a clock the test moves."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -12,7 +13,7 @@ from redis.asyncio import Redis
 
 from gateway.fleet.redis import RedisLink
 from gateway.observability.metrics import Metrics
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_SKIP, REDIS_URL
 from tests.tcp_proxy import TcpProxy
 
 TIMEOUT = 0.2
@@ -24,6 +25,23 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the Redis of `GATEWAY_TEST_REDIS_URL`; the keys
+    under it (and only those) are deleted after the test."""
+    if not REDIS_URL:
+        pytest.skip(REDIS_SKIP)
+    prefix = f"gw-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture

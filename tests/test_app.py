@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
-
-from gateway.app import create_app
-from gateway.settings import Settings, load_settings
+from gateway.settings import load_settings
+from tests.app_client import serve
 from tests.pg_server import free_port
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on the whole app for `settings`, lifespan running."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
 
 
 async def test_healthz_says_the_process_is_alive(client):
@@ -44,12 +30,12 @@ async def test_readyz_is_503_while_postgresql_is_unreachable_and_the_app_keeps_a
     port = free_port()  # nothing listens there
     settings = load_settings(database_url=f"postgresql://postgres@127.0.0.1:{port}/shop")
 
-    async with serve(settings) as client:
+    async with serve(settings) as served:
         # When readiness is asked twice
-        first = await client.get("/readyz")
-        second = await client.get("/readyz")
+        first = await served.client.get("/readyz")
+        second = await served.client.get("/readyz")
         # Then both say 503 in JSON, without internals, and liveness still answers
-        alive = await client.get("/healthz")
+        alive = await served.client.get("/healthz")
 
     for response in (first, second):
         assert response.status_code == 503
@@ -63,10 +49,10 @@ async def test_readyz_is_503_when_the_sqlite_folder_is_missing(tmp_path: Path):
     missing = tmp_path / "no-such-folder" / "shop.sqlite3"
     settings = load_settings(database_url=f"sqlite:///{missing}")
 
-    async with serve(settings) as client:
+    async with serve(settings) as served:
         # When readiness is asked
-        response = await client.get("/readyz")
-        alive = await client.get("/healthz")
+        response = await served.client.get("/readyz")
+        alive = await served.client.get("/healthz")
 
     # Then it is 503 in JSON, nothing was created, and liveness still answers
     assert response.status_code == 503

@@ -8,7 +8,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,8 +22,11 @@ import httpx
 import pytest
 
 from gateway.settings import Settings
-from tests.conftest import POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_URL
+from tests.databases import asyncpg_dsn
+from tests.pg_server import free_port
 
+pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 120  # seeding the demo data on a loaded CI machine included
 TOKEN = re.compile(r"^Demo token:\s+([0-9a-f]{40})$", re.MULTILINE)
 
@@ -65,12 +67,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=20)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def environment(**variables: str) -> dict[str, str]:

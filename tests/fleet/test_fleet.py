@@ -20,9 +20,12 @@ from gateway.app import create_app
 from gateway.fleet.redis import RETRY_INTERVAL
 from gateway.graphql.persisted import document_hash
 from gateway.settings import Settings
+from tests.app_client import asgi_client
 from tests.factories import add_customer, add_order, add_references
 from tests.redis_fixtures import proxied_url
 from tests.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.slow  # two whole apps, a proxy and the real Redis per test
 
 ORDERS = "/api/shop/customers/me/orders"
 MINE = {"Authorization": "Token " + "a" * 40}
@@ -65,9 +68,7 @@ async def fleet(
         for _ in range(2):
             app = create_app(shared)
             await stack.enter_async_context(app.router.lifespan_context(app))
-            transport = httpx.ASGITransport(app=app)
-            client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-            clients.append(await stack.enter_async_context(client))
+            clients.append(await stack.enter_async_context(asgi_client(app)))
         yield Fleet(*clients)
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.graphql import compiled
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import add_order
 from tests.graphql.conftest import MY_TOKEN, Customers, counted
-from tests.rest.conftest import serve
 
 AUTH = {"Authorization": f"Token {MY_TOKEN}"}
 # myOrders 1 + 10 × (nodes 1 + items 1): 21 requested; 1 + 2 × 2 = 5 for two orders
@@ -67,16 +67,13 @@ async def test_and_on_graphql_cores_path(
 async def test_what_did_not_run_cost_nothing(
     settings: Settings, two_orders: None, document: str, cost: dict[str, int]
 ) -> None:
-    tight = settings.model_copy(update={"graphql_max_cost": 700})
-    async with serve(tight) as (_, client):
-        assert await cost_of(client, document) == cost
+    async with serve(settings, graphql_max_cost=700) as served:
+        assert await cost_of(served.client, document) == cost
 
 
 async def test_the_budget_is_checked_then_charged(settings: Settings, two_orders: None) -> None:
-    async with serve(settings.model_copy(update={"graphql_cost_limit": "30/minute"})) as (
-        _,
-        client,
-    ):
+    async with serve(settings, graphql_cost_limit="30/minute") as served:
+        client = served.client
         first = await client.post("/graphql", json={"query": PAGE}, headers=AUTH)
         second = await client.post("/graphql", json={"query": PAGE}, headers=AUTH)
         third = await client.post("/graphql", json={"query": PAGE}, headers=AUTH)
@@ -110,10 +107,8 @@ async def test_the_budget_is_checked_then_charged(settings: Settings, two_orders
 async def test_unauthenticated_operations_are_not_charged(
     settings: Settings, two_orders: None
 ) -> None:
-    async with serve(settings.model_copy(update={"graphql_cost_limit": "30/minute"})) as (
-        _,
-        client,
-    ):
+    async with serve(settings, graphql_cost_limit="30/minute") as served:
+        client = served.client
         for _ in range(3):
             cost = await cost_of(client, "{ __typename }", Authorization="Token nope")
             assert cost == {"requestedQueryCost": 0, "actualQueryCost": 0}

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.cli import main
 from gateway.graphql.persisted import (
     PersistedQueries,
@@ -18,6 +17,7 @@ from gateway.graphql.persisted import (
     register_documents,
 )
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import add_customer, add_order
 
 TOKEN = "a" * 40
@@ -133,25 +133,21 @@ async def test_allow_list_mode_runs_only_registered_documents(
     order = await _shop(session)
     manifest = tmp_path / "persisted.json"
     register_documents(manifest, [MY_ORDER_IDS])
-    strict = settings.model_copy(
-        update={"persisted_queries_file": str(manifest), "persisted_queries_only": True}
-    )
-    app = create_app(strict)
     headers = {"Authorization": f"Token {TOKEN}"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            # when registered and unregistered documents are sent, by hash and in full
-            by_hash = await client.post(
-                "/graphql", json={"extensions": _persisted(MY_ORDER_IDS)}, headers=headers
-            )
-            in_full = await client.post("/graphql", json={"query": MY_ORDER_IDS}, headers=headers)
-            other = await client.post("/graphql", json={"query": OTHER_DOCUMENT}, headers=headers)
-            other_hash = await client.post(
-                "/graphql",
-                json={"query": OTHER_DOCUMENT, "extensions": _persisted(OTHER_DOCUMENT)},
-                headers=headers,
-            )
+    strict = serve(settings, persisted_queries_file=str(manifest), persisted_queries_only=True)
+    async with strict as served:
+        client = served.client
+        # when registered and unregistered documents are sent, by hash and in full
+        by_hash = await client.post(
+            "/graphql", json={"extensions": _persisted(MY_ORDER_IDS)}, headers=headers
+        )
+        in_full = await client.post("/graphql", json={"query": MY_ORDER_IDS}, headers=headers)
+        other = await client.post("/graphql", json={"query": OTHER_DOCUMENT}, headers=headers)
+        other_hash = await client.post(
+            "/graphql",
+            json={"query": OTHER_DOCUMENT, "extensions": _persisted(OTHER_DOCUMENT)},
+            headers=headers,
+        )
 
     # then only the registered one runs
     expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}, "extensions": COST}

@@ -35,6 +35,7 @@ from gateway.observability.tracing import (
     tracing_requested,
 )
 from gateway.settings import Settings
+from tests.app_client import asgi_client
 from tests.factories import add_customer, add_order, add_references
 from tests.graphql.conftest import MY_TOKEN
 from tests.graphql.test_compiled import EVERY_FIELD
@@ -92,10 +93,8 @@ async def traced(engine: object, settings: Settings) -> AsyncIterator[Traced]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     app = create_app(settings, tracer_provider=provider)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield Traced(c, exporter)
+    async with app.router.lifespan_context(app), asgi_client(app) as client:
+        yield Traced(client, exporter)
     provider.shutdown()
 
 
@@ -362,10 +361,8 @@ async def test_spans_reach_an_otlp_receiver(
     assert provider is not None
     app = create_app(settings, tracer_provider=provider)
     # when a request is served and the app stops (it flushes its spans)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            await c.get("/api/shop/customers/me/orders", headers=HEADERS)
+    async with app.router.lifespan_context(app), asgi_client(app) as client:
+        await client.get("/api/shop/customers/me/orders", headers=HEADERS)
     provider.shutdown()
     # then the receiver has the request's spans, from this service, in the caller's trace
     spans = [

@@ -23,6 +23,7 @@ import pytest
 
 from tests.pg_server import ThrowawayPostgres, free_port
 
+pytestmark = pytest.mark.slow
 RECOVERY_SECONDS = 15  # the most each change may take to show (it takes well under one)
 STARTUP_SECONDS = 60
 ORDERS = "/api/shop/customers/me/orders"

@@ -33,6 +33,7 @@ from tests.app_client import serve
 from tests.pg_server import ThrowawayPostgres, running
 from tests.traffic import MY_ORDERS, ORDERS, seed_shop
 
+pytestmark = pytest.mark.slow  # its own primary and standby
 RECOVERY_SECONDS = 2.0
 UNAVAILABLE = "Service temporarily unavailable, try again later."
 # The standby cancels a read at once when replay needs what it reads (no grace period), and

@@ -10,20 +10,18 @@ import httpx
 import pytest
 
 from gateway.settings import Settings
-from tests.rest.conftest import AUTH, ORDERS, serve
+from tests.app_client import serve
+from tests.rest.conftest import AUTH, ORDERS
 
 OTHER = {"Authorization": "Token " + "b" * 40}
 POLICY = '"requests";q=2;w=60'
 
 
-def limited(settings: Settings, rate: str) -> Settings:
-    return settings.model_copy(update={"rate_limit": rate})
-
-
 async def test_over_the_limit_answers_drf_throttled(
-    settings: Settings, shop: dict[str, Any]
+    settings: Settings, three_orders: dict[str, Any]
 ) -> None:
-    async with serve(limited(settings, "2/minute")) as (_, client):
+    async with serve(settings, rate_limit="2/minute") as served:
+        client = served.client
         first = await client.get(ORDERS, headers=AUTH)
         second = await client.head(ORDERS, headers=AUTH)
         third = await client.get(ORDERS, headers=AUTH)
@@ -50,8 +48,9 @@ async def test_over_the_limit_answers_drf_throttled(
     assert "www-authenticate" not in third.headers
 
 
-async def test_one_second_is_singular(settings: Settings, shop: dict[str, Any]) -> None:
-    async with serve(limited(settings, "1/second")) as (_, client):
+async def test_one_second_is_singular(settings: Settings, three_orders: dict[str, Any]) -> None:
+    async with serve(settings, rate_limit="1/second") as served:
+        client = served.client
         assert (await client.get(ORDERS, headers=AUTH)).status_code == 200
         refused = await client.get(ORDERS, headers=AUTH)
     assert refused.status_code == 429
@@ -59,8 +58,11 @@ async def test_one_second_is_singular(settings: Settings, shop: dict[str, Any]) 
     assert refused.json() == {"detail": "Request was throttled. Expected available in 1 second."}
 
 
-async def test_each_customer_has_their_own_count(settings: Settings, shop: dict[str, Any]) -> None:
-    async with serve(limited(settings, "1/minute")) as (_, client):
+async def test_each_customer_has_their_own_count(
+    settings: Settings, three_orders: dict[str, Any]
+) -> None:
+    async with serve(settings, rate_limit="1/minute") as served:
+        client = served.client
         assert (await client.get(ORDERS, headers=AUTH)).status_code == 200
         assert (await client.get(ORDERS, headers=AUTH)).status_code == 429
         other = await client.get(ORDERS, headers=OTHER)
@@ -69,9 +71,10 @@ async def test_each_customer_has_their_own_count(settings: Settings, shop: dict[
 
 
 async def test_unauthenticated_requests_are_not_counted(
-    settings: Settings, shop: dict[str, Any]
+    settings: Settings, three_orders: dict[str, Any]
 ) -> None:
-    async with serve(limited(settings, "1/minute")) as (_, client):
+    async with serve(settings, rate_limit="1/minute") as served:
+        client = served.client
         for _ in range(3):
             refused = await client.get(ORDERS, headers={"Authorization": "Token nope"})
             assert refused.status_code == 401
@@ -81,9 +84,10 @@ async def test_unauthenticated_requests_are_not_counted(
 
 @pytest.mark.parametrize(("method", "status"), [("POST", 405), ("OPTIONS", 200)])
 async def test_every_method_counts_and_throttling_comes_before_the_method(
-    settings: Settings, shop: dict[str, Any], method: str, status: int
+    settings: Settings, three_orders: dict[str, Any], method: str, status: int
 ) -> None:
-    async with serve(limited(settings, "1/minute")) as (_, client):
+    async with serve(settings, rate_limit="1/minute") as served:
+        client = served.client
         counted = await client.request(method, ORDERS, headers=AUTH)
         refused = await client.request(method, ORDERS, headers=AUTH)
     assert counted.status_code == status
@@ -92,15 +96,18 @@ async def test_every_method_counts_and_throttling_comes_before_the_method(
 
 
 async def test_bad_input_counts_and_carries_the_fields(
-    settings: Settings, shop: dict[str, Any]
+    settings: Settings, three_orders: dict[str, Any]
 ) -> None:
-    async with serve(limited(settings, "2/minute")) as (_, client):
+    async with serve(settings, rate_limit="2/minute") as served:
+        client = served.client
         bad = await client.get(f"{ORDERS}?status=nonsense", headers=AUTH)
     assert bad.status_code == 400
     assert bad.headers["ratelimit"].startswith('"requests";r=1;t=')
 
 
-async def test_without_a_limit_no_fields(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:
+async def test_without_a_limit_no_fields(
+    client: httpx.AsyncClient, three_orders: dict[str, Any]
+) -> None:
     response = await client.get(ORDERS, headers=AUTH)
     assert "ratelimit" not in response.headers
     assert "ratelimit-policy" not in response.headers

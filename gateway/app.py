@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
@@ -32,7 +31,8 @@ from starlette.types import ASGIApp
 
 from gateway.db.engine import create_engine
 from gateway.db.errors import is_database_unavailable
-from gateway.errors import DatabaseUnavailable
+from gateway.db.schema_check import schema_problem
+from gateway.errors import ConfigurationError, DatabaseUnavailable
 from gateway.graphql import graphql_routes
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cache_control import NoStoreMiddleware
@@ -46,11 +46,24 @@ from gateway.observability.logs import configure_logging
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.rest.door import LegacyDoorMiddleware
 from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 
 LEGACY_PREFIX = "/api"  # the legacy REST endpoint: headers exactly as the original's
 CUSTOMER_DATA_PREFIXES = (LEGACY_PREFIX, "/graphql")
+# What browser clients send: the token and body type, Apollo Client's client awareness,
+# W3C trace context, a request id of their own (GATEWAY_CORS_ALLOW_HEADERS adds more).
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    REQUEST_ID_HEADER,
+    "traceparent",
+    "tracestate",
+    "apollographql-client-name",
+    "apollographql-client-version",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +89,22 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers within the pool timeout; 503 otherwise, so a balancer stops
-    sending traffic here. The cause goes to the log, not to the (unauthenticated) client."""
+    """The database answers within the pool timeout and holds the shop's tables with the
+    columns the gateway reads; 503 otherwise, so a balancer stops sending traffic here. An
+    unreachable database's cause goes to the log, not to the (unauthenticated) client; what
+    the database lacks is said in the body."""
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.db_pool_timeout):
             async with database(request).engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                problem = await schema_problem(connection, settings.database_schema)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    if problem is not None:
+        logger.warning("readiness check: %s", problem)
+        body = {"status": "unavailable", "database": "incomplete", "reason": problem}
+        return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
@@ -116,7 +135,8 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
 
 
 def http_middleware(settings: Settings) -> list[Middleware]:
-    """CORS, deadline, body limit, compression and caching headers, outermost first."""
+    """CORS, the legacy door's headers and refusals, deadline, body limit, compression and
+    caching headers, outermost first."""
     middleware: list[Middleware] = []
     if settings.cors_origin_list:
         middleware.append(
@@ -124,11 +144,20 @@ def http_middleware(settings: Settings) -> list[Middleware]:
                 CORSMiddleware,
                 allow_origins=settings.cors_origin_list,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=[*CORS_ALLOW_HEADERS, *settings.cors_allow_header_list],
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             )
         )
+    middleware.append(
+        Middleware(
+            LegacyDoorMiddleware,
+            prefix=LEGACY_PREFIX,
+            endpoint=ORDERS_PATH,
+            allowed_hosts=settings.allowed_host_list,
+            trust_proxy=settings.trust_proxy,
+        )
+    )
     if settings.request_timeout:
         middleware.append(
             Middleware(
@@ -205,5 +234,7 @@ def create_app_from_environment() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes: settings from `GATEWAY_*`,
     logging set up for this process."""
     settings = load_settings()
+    if not settings.database_url:
+        raise ConfigurationError("GATEWAY_DATABASE_URL is not set")
     configure_logging(settings.log_format, settings.log_level)
     return create_app(settings)

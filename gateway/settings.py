@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +19,11 @@ from gateway.errors import ConfigurationError
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 LogFormat = Literal["auto", "json", "text"]
 _ORIGIN = re.compile(r"https?://[^/\s,]+")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token: a header name
+PREFIX = "GATEWAY_"
+# Variables of the test suite (`GATEWAY_TEST_POSTGRES_URL`, …), not settings.
+TEST_PREFIX = "GATEWAY_TEST_"
+DEMO_DATABASE_URL = normalize_database_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
 
 
 class Settings(BaseSettings):
@@ -23,8 +31,10 @@ class Settings(BaseSettings):
 
     Attributes:
         database_url: the shop database. `postgresql://…`, `sqlite:///path` and SQLAlchemy's
-            driver-qualified forms are accepted. Default: the embedded demo SQLite file,
-            which is created and seeded on first start (and only that one ever is).
+            driver-qualified forms are accepted. Required: `gateway serve` refuses to start
+            without it, unless `--demo` asks for the embedded demo SQLite file
+            (`.gateway/demo.sqlite3`, created and seeded on first start: the only database
+            the gateway ever creates).
         host, port, workers: where and how many processes `gateway serve` runs.
         log_level: the minimum level logged.
         timezone: IANA zone whose calendar dates the date filters compare (UTC like the
@@ -44,6 +54,15 @@ class Settings(BaseSettings):
             is a terminal, JSON lines otherwise.
         cors_origins: comma-separated browser origins (`https://shop.example`) allowed to call
             the API from their pages; empty: CORS off. `*` allows any origin.
+        cors_allow_headers: request headers browsers may send besides those always allowed
+            (`Authorization`, `Content-Type`, `Accept`, `X-Request-ID`, `traceparent`,
+            `tracestate`, `apollographql-client-name`, `apollographql-client-version`),
+            comma-separated.
+        allowed_hosts: comma-separated host names the service answers for, with Django's
+            `ALLOWED_HOSTS` semantics: `shop.example` exactly, `.shop.example` for it and
+            its subdomains, `*` for any; letter case and a port in `Host` do not matter.
+            Empty: any valid host. A request for another host answers 400 (closes the door
+            to DNS rebinding).
         gzip_minimum_size: responses of at least this many bytes are gzip-compressed for
             clients that accept it (never the legacy REST endpoint); 0: no compression.
         graceful_timeout: seconds a stopping process lets in-flight requests finish.
@@ -67,12 +86,17 @@ class Settings(BaseSettings):
         persisted_queries_file: JSON manifest of registered documents
             (`gateway apq register FILE…` writes it); empty: none.
         persisted_queries_only: allow-list mode: run only documents registered in
-            `persisted_queries_file`, sent by hash or in full.
+            `persisted_queries_file`, sent by id, by hash or in full.
+        graphql_introspection: answer introspection queries (`__schema`, `__type`); off,
+            they fail validation (the schema stays available from `gateway schema export`),
+            and GraphiQL cannot load the schema.
+        graphiql: serve the GraphiQL page to browsers at `/graphql`; off, no IDE page (and
+            no assets under `/graphql/static/`).
     """
 
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    database_url: str = ""
     database_schema: str = Field(default="", pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$|^$")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -92,6 +116,8 @@ class Settings(BaseSettings):
     # Operations: logs, browsers, compression, shutdown.
     log_format: LogFormat = "auto"
     cors_origins: str = ""
+    cors_allow_headers: str = ""
+    allowed_hosts: str = ""
     gzip_minimum_size: int = Field(default=1024, ge=0)
     graceful_timeout: int = Field(default=30, ge=1)
     # Protection: timeouts, request size and GraphQL query limits.
@@ -106,11 +132,14 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(default=1000, ge=0)
     persisted_queries_file: str = ""
     persisted_queries_only: bool = False
+    # Switches for production.
+    graphql_introspection: bool = True
+    graphiql: bool = True
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        return normalize_database_url(value)
+        return normalize_database_url(value) if value.strip() else ""
 
     @field_validator("cors_origins")
     @classmethod
@@ -120,6 +149,20 @@ class Settings(BaseSettings):
             if origin != "*" and _ORIGIN.fullmatch(origin) is None:
                 raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return ",".join(origins)
+
+    @field_validator("cors_allow_headers")
+    @classmethod
+    def _cors_allow_headers(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        for name in names:
+            if _TOKEN.fullmatch(name) is None:
+                raise ValueError(f"not a header name: {name!r}")
+        return ",".join(names)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts(cls, value: str) -> str:
+        return ",".join(host.strip().lower() for host in value.split(",") if host.strip())
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -156,24 +199,50 @@ class Settings(BaseSettings):
         return self.cors_origins.split(",") if self.cors_origins else []
 
     @property
+    def cors_allow_header_list(self) -> list[str]:
+        return self.cors_allow_headers.split(",") if self.cors_allow_headers else []
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return self.allowed_hosts.split(",") if self.allowed_hosts else []
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     @property
-    def is_embedded_default(self) -> bool:
+    def is_demo(self) -> bool:
         """True for the demo database: the only one the service may create and seed."""
-        return self.database_url == normalize_database_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
+        return self.database_url == DEMO_DATABASE_URL
 
     @property
-    def embedded_path(self) -> Path:
+    def demo_path(self) -> Path:
         return Path(DEFAULT_SQLITE_PATH)
+
+
+def unknown_variable(environ: Mapping[str, str]) -> str | None:
+    """The message for the first `GATEWAY_*` variable that names no setting (a misspelt
+    one would otherwise be ignored silently), with the closest real name."""
+    known = [f"{PREFIX}{name.upper()}" for name in Settings.model_fields]
+    for variable in sorted(environ):
+        name = variable.upper()  # pydantic-settings reads them case-insensitively
+        if not name.startswith(PREFIX) or name.startswith(TEST_PREFIX) or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else "no setting has this name"
+        return f"unknown variable {variable}: {hint} (see docs/configuration.md)"
+    return None
 
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment plus explicit overrides (CLI flags win).
 
-    Raises `ConfigurationError` naming the variable, so start-up fails with one clear line.
+    Raises `ConfigurationError` naming the variable, so start-up fails with one clear line;
+    a `GATEWAY_*` variable that is no setting is such an error too.
     """
+    unknown = unknown_variable(os.environ)
+    if unknown is not None:
+        raise ConfigurationError(unknown)
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]  # pydantic validates the values

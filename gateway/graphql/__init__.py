@@ -8,34 +8,46 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.errors import ConfigurationError
 from gateway.graphql.limits import QueryLimits
-from gateway.graphql.persisted import PersistedQueries, load_manifest
+from gateway.graphql.persisted import ManifestError, PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
-from gateway.graphql.view import STATIC_DIRECTORY, GatewayGraphQL
+from gateway.graphql.view import STATIC_DIRECTORY, GraphQLView
 from gateway.orders.cursor import cursor_key
 from gateway.settings import Settings
 
-__all__ = ["build_schema", "graphql_routes", "schema_sdl"]
+__all__ = ["build_schema", "graphql_routes", "persisted_queries", "schema_sdl"]
 
 
 def graphql_routes(settings: Settings) -> list[BaseRoute]:
-    """`/graphql` and the GraphiQL assets under `/graphql/static/`."""
-    view = GatewayGraphQL(
-        build_schema(QueryLimits.from_settings(settings)),
+    """`/graphql`, and the GraphiQL assets under `/graphql/static/` when GraphiQL is on."""
+    view = GraphQLView(
+        build_schema(
+            QueryLimits.from_settings(settings), introspection=settings.graphql_introspection
+        ),
         cursor_key(settings),
         persisted_queries(settings),
+        graphiql=settings.graphiql,
+        allowed_hosts=settings.allowed_host_list,
+        trust_proxy=settings.trust_proxy,
     )
-    return [
-        Route("/graphql", view, methods=["GET", "POST"]),
-        Mount("/graphql/static", StaticFiles(directory=STATIC_DIRECTORY), name="graphql-static"),
-    ]
+    routes: list[BaseRoute] = [Route("/graphql", view)]
+    if settings.graphiql:
+        static = StaticFiles(directory=STATIC_DIRECTORY)
+        routes.append(Mount("/graphql/static", static, name="graphql-static"))
+    return routes
 
 
 def persisted_queries(settings: Settings) -> PersistedQueries:
-    """The persisted-query store, with the registered documents of the manifest."""
+    """The persisted-query store, with the registered documents of the manifest;
+    `ConfigurationError` (one line) when the manifest cannot be used."""
     path = settings.persisted_queries_file
+    try:
+        registered = load_manifest(Path(path)) if path else {}
+    except ManifestError as exc:
+        raise ConfigurationError(f"GATEWAY_PERSISTED_QUERIES_FILE: {exc}") from None
     return PersistedQueries(
-        registered=load_manifest(Path(path)) if path else {},
+        registered=registered,
         capacity=settings.apq_cache_size,
         only_registered=settings.persisted_queries_only,
     )

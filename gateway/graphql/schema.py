@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.errors import BadUserInput
@@ -20,6 +20,7 @@ from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
 from gateway.graphql.limits import MEASURE_CACHE_SIZE, QueryLimiter, QueryLimits
+from gateway.graphql.operations import OperationSelection
 from gateway.graphql.pagination import OrderConnection, PageArguments, connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.types import (
@@ -239,15 +240,22 @@ class Query:
         return None if method is None else ShippingMethod.from_record(method)
 
 
-def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: QueryLimits | None = None, *, introspection: bool = True
+) -> strawberry.Schema:
     """The gateway's schema: strict types, coded errors, REST-formatted scalars.
 
     With `limits`, queries over them are refused before they run (`QueryLimiter`, first:
-    its hooks close after `ErrorCodes`' and it answers before the compiled path).
+    its hooks close after `ErrorCodes`' and it answers before the compiled path). Without
+    `introspection`, a document that asks for `__schema` or `__type` fails validation.
     """
     limiter: list[Callable[[], SchemaExtension]] = []
     if limits is not None:
         limiter.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
+    if not introspection:
+        # Its rule is one class, the same object on every request: the validation cache
+        # keeps hitting (see documents.py).
+        limiter.append(DisableIntrospection)
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
@@ -256,6 +264,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
             *limiter,
             ErrorCodes,
             *document_caches(),
+            OperationSelection,
             compiled_orders(orders_connection),
         ],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

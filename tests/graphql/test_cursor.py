@@ -19,7 +19,7 @@ from gateway.orders.cursor import (
     ordering_signature,
 )
 from gateway.orders.ordering import complete_ordering
-from gateway.settings import load_settings
+from gateway.settings import DEMO_DATABASE_URL, load_settings
 
 KEY = b"k" * 32
 SIGNATURE = "-created_at,-id"
@@ -109,10 +109,10 @@ def test_without_a_secret_another_database_gets_a_random_key_and_a_warning(tmp_p
     assert "GATEWAY_CURSOR_SECRET is not set" in caplog.text
 
 
-def test_the_embedded_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the embedded default is a path relative to the project
-    settings = load_settings()
-    assert settings.is_embedded_default
+def test_the_demo_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo database is a path relative to the project
+    settings = load_settings(database_url=DEMO_DATABASE_URL)
+    assert settings.is_demo
 
     first = cursor_key(settings)
     second = cursor_key(settings)

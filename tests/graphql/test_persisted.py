@@ -85,7 +85,7 @@ def test_malformed_persisted_query_extension(persisted: object) -> None:
     store = PersistedQueries(registered={}, capacity=10)
     with pytest.raises(PersistedQueryError) as raised:
         store.resolve(None, {"persistedQuery": persisted})
-    assert raised.value.error.extensions == {"code": "BAD_USER_INPUT"}
+    assert raised.value.code == "BAD_USER_INPUT"
 
 
 def test_learned_documents_are_bounded_least_recently_used_first() -> None:

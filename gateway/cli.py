@@ -224,12 +224,15 @@ async def _database_check(settings: Settings) -> str | None:
         await engine.dispose()
 
 
-def check_startup(settings: Settings) -> None:
-    """What must hold before the service starts: the persisted-query manifest loads, and
-    the database has the shop's tables and columns. `GatewayError` with one line if not."""
+def check_manifest(settings: Settings) -> None:
+    """The persisted-query manifest loads (`ConfigurationError`, one line, if not)."""
     from gateway.graphql import persisted_queries  # loads the schema: only serve needs it
 
     persisted_queries(settings)
+
+
+def check_database(settings: Settings) -> None:
+    """The database has the shop's tables and columns (`StartupError`, one line, if not)."""
     problem = asyncio.run(_database_check(settings))
     if problem is not None:
         raise StartupError(problem)
@@ -271,9 +274,10 @@ def _serve_settings(args: argparse.Namespace) -> Settings:
 
 def serve_command(args: argparse.Namespace) -> int:
     settings = _serve_settings(args)
+    check_manifest(settings)
     if settings.is_demo:
         asyncio.run(prepare_demo_database(settings))
-    check_startup(settings)
+    check_database(settings)
     if settings.is_demo:
         print(demo_banner(settings, asyncio.run(_demo_token(settings))), flush=True)
     if settings.workers > 1 and not settings.cursor_secret and not settings.is_demo:

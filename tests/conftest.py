@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +22,7 @@ from gateway.app import create_app
 from gateway.db.bootstrap import create_tables
 from gateway.db.engine import create_engine, create_session_factory
 from gateway.settings import Settings, load_settings
+from tests.processes import Server, start_serve
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
 POSTGRES_SKIP = "GATEWAY_TEST_POSTGRES_URL is not set: PostgreSQL half of the suite skipped"
@@ -90,3 +91,20 @@ async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Starts `python -m gateway serve` (`start(*args, cwd=…, env=…)`); every server it
+    started is stopped at the end, whatever happened."""
+    servers: list[Server] = []
+
+    def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Server:
+        output = tmp_path / f"serve-{len(servers)}.out"
+        server = start_serve(*args, cwd=cwd, output=output, env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -56,7 +56,8 @@ class ErrorCodes(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
         for error in self.execution_context.pre_execution_errors or ():
-            _with_code(error, "GRAPHQL_VALIDATION_FAILED")
+            if not _has_code(error):  # `OperationSelection` codes its own
+                _with_code(error, "GRAPHQL_VALIDATION_FAILED")
 
     def on_operation(self) -> Iterator[None]:
         yield

@@ -2,8 +2,10 @@
 operations must name the one to run.
 
 Strawberry runs the first operation of the document when the request names none; the
-specification makes that a request error. Checked once validation passed (so an invalid
-document reports its validation errors, as `ExecuteRequest()` orders them).
+specification makes that a request error. Checked once the document validated (so an
+invalid document reports its validation errors, as `ExecuteRequest()` orders them): listed
+after the validation cache, whose hook validates on entering, and deciding on entering too
+(Strawberry reads the errors before the hooks' exits run).
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ class OperationSelection(SchemaExtension):
     """Refuses a document of several operations without `operationName` before it runs."""
 
     def on_validate(self) -> Iterator[None]:
-        yield
         context = self.execution_context
         document = context.graphql_document
-        if context.pre_execution_errors or document is None:
-            return
         # The name the request gave (Strawberry's `operation_name` falls back to the first).
-        if context._provided_operation_name is not None:
-            return
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) > 1:
-            context.pre_execution_errors = [GraphQLError(MESSAGE, extensions={"code": CODE})]
+        unnamed = context._provided_operation_name is None
+        if not context.pre_execution_errors and document is not None and unnamed:
+            definitions = document.definitions
+            if sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1:
+                context.pre_execution_errors = [GraphQLError(MESSAGE, extensions={"code": CODE})]
+        yield

@@ -215,7 +215,8 @@ class GraphQLView:
             message = "Must provide an operation." if name is None else exc.as_http_error_reason()
             return refused(message, OPERATION_RESOLUTION_FAILURE)
         except InvalidOperationTypeError as exc:
-            raise method_not_allowed(exc.as_http_error_reason(method).capitalize() + ".") from None
+            reason = exc.as_http_error_reason(method)  # "mutations are not allowed when using GET"
+            raise method_not_allowed(f"{reason[:1].upper()}{reason[1:]}.") from None
 
     @staticmethod
     def status(result: ExecutionResult, media_type: str, status: int) -> int:

@@ -47,9 +47,11 @@ class Settings(BaseSettings):
         db_pool_size, db_max_overflow, db_pool_timeout: PostgreSQL connection pool sizing.
         sqlite_busy_timeout: seconds SQLite waits for a lock before failing.
         cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
-            it. Empty: the embedded default keeps a generated one beside its database file;
-            on any other database each process generates its own (with a warning), so
-            cursors do not survive a restart and are not valid across workers.
+            it. Empty: the demo database keeps a generated one beside its file; otherwise
+            `gateway serve` generates one at start-up, shared by its `--workers` but lost on
+            restart (and not shared with other machines or other `serve` processes; a
+            process started by another server, e.g. uvicorn's own command, generates its
+            own, with a warning).
         log_format: `json` (one JSON object per line), `text`, or `auto`: text when stdout
             is a terminal, JSON lines otherwise.
         cors_origins: comma-separated browser origins (`https://shop.example`) allowed to call

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
@@ -202,7 +202,7 @@ def demo_banner(settings: Settings, token: str | None) -> str:
     return (
         f"\nDemo database: {settings.demo_path}\n"
         f"Demo token:    {token}\n"
-        f"GraphiQL:      {base}/graphql?{urlencode({'headers': headers})}\n"
+        f"GraphiQL:      {base}/graphql?{urlencode({'headers': headers}, quote_via=quote)}\n"
         f"REST:          curl -H 'Authorization: Token {token}' "
         f"'{base}/api/shop/customers/me/orders?limit=2'\n"
         f"Ready check:   {base}/readyz\n"

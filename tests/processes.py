@@ -18,6 +18,7 @@ import pytest
 
 STARTUP_SECONDS = 120  # seeding the demo data on a loaded CI machine included
 TOKEN = re.compile(r"^Demo token:\s+([0-9a-f]{40})$", re.MULTILINE)
+GRAPHIQL_LINK = re.compile(r"^GraphiQL:\s+(\S+)$", re.MULTILINE)
 
 
 @dataclass

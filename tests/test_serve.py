@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import sqlite3
 import subprocess
 import sys
@@ -22,9 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.settings import Settings
 from tests.conftest import POSTGRES_URL, asyncpg_dsn
-from tests.processes import TOKEN, environment, free_port
-
-GRAPHIQL_LINK = re.compile(r"^GraphiQL:\s+(\S+)$", re.MULTILINE)
+from tests.processes import GRAPHIQL_LINK, TOKEN, environment, free_port
 
 
 def serve_once(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:

@@ -225,13 +225,16 @@ class Settings(BaseSettings):
 def unknown_variable(environ: Mapping[str, str]) -> str | None:
     """The message for the first `GATEWAY_*` variable that names no setting (a misspelt
     one would otherwise be ignored silently), with the closest real name."""
-    known = [f"{PREFIX}{name.upper()}" for name in Settings.model_fields]
+    known = [name.upper() for name in Settings.model_fields]
     for variable in sorted(environ):
         name = variable.upper()  # pydantic-settings reads them case-insensitively
-        if not name.startswith(PREFIX) or name.startswith(TEST_PREFIX) or name in known:
+        if not name.startswith(PREFIX) or name.startswith(TEST_PREFIX):
             continue
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {close[0]}?" if close else "no setting has this name"
+        suffix = name.removeprefix(PREFIX)  # compared without the prefix they all share
+        if suffix in known:
+            continue
+        close = difflib.get_close_matches(suffix, known, n=1)
+        hint = f"did you mean {PREFIX}{close[0]}?" if close else "no setting has this name"
         return f"unknown variable {variable}: {hint} (see docs/configuration.md)"
     return None
 

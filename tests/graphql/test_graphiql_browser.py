@@ -102,6 +102,18 @@ def _set_editor(page, selector: str, text: str) -> None:
     page.eval_on_selector(selector, "(element, text) => element.CodeMirror.setValue(text)", text)
 
 
+def _run_query(page) -> str:
+    """Types QUERY into the query editor, runs it, and returns the result editor's text."""
+    _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
+    page.click(".graphiql-execute-button")
+    page.wait_for_function(
+        "() => document.querySelector('.result-window .CodeMirror')"
+        ".CodeMirror.getValue().includes('totalCount')"
+    )
+    text: str = page.eval_on_selector(".result-window .CodeMirror", "e => e.CodeMirror.getValue()")
+    return text
+
+
 def test_graphiql_runs_my_orders_offline(service: tuple[str, str], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -127,15 +139,7 @@ def test_graphiql_runs_my_orders_offline(service: tuple[str, str], tmp_path: Pat
 
             # When a token and a query are entered and run
             _set_editor(page, HEADERS_EDITOR, json.dumps({"Authorization": f"Token {token}"}))
-            _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
-            page.click(".graphiql-execute-button")
-            page.wait_for_function(
-                "() => document.querySelector('.result-window .CodeMirror')"
-                ".CodeMirror.getValue().includes('totalCount')"
-            )
-            result = page.eval_on_selector(
-                ".result-window .CodeMirror", "element => element.CodeMirror.getValue()"
-            )
+            result = _run_query(page)
             screenshot = SCREENSHOT if UPDATE_SCREENSHOT else tmp_path / "graphiql.png"
             page.screenshot(path=str(screenshot))
         finally:
@@ -185,15 +189,7 @@ def test_the_demo_link_opens_graphiql_with_the_token_kept_for_the_session_only(
             page.wait_for_selector(".graphiql-query-editor .CodeMirror")
             headers = page.eval_on_selector(HEADERS_EDITOR, "e => e.CodeMirror.getValue()")
             address = page.url
-            _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
-            page.click(".graphiql-execute-button")
-            page.wait_for_function(
-                "() => document.querySelector('.result-window .CodeMirror')"
-                ".CodeMirror.getValue().includes('totalCount')"
-            )
-            result = page.eval_on_selector(
-                ".result-window .CodeMirror", "e => e.CodeMirror.getValue()"
-            )
+            result = _run_query(page)
             page.wait_for_function(
                 "text => Object.keys(sessionStorage).some("
                 "k => (sessionStorage.getItem(k) || '').includes(text))",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.cli import main
 from gateway.graphql.persisted import (
     ManifestError,
@@ -20,6 +21,7 @@ from gateway.graphql.persisted import (
     register_documents,
 )
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import add_customer, add_order
 
 TOKEN = "a" * 40
@@ -29,6 +31,14 @@ OTHER_DOCUMENT = "query Other { me { email } }"
 
 def _persisted(document: str) -> dict[str, object]:
     return {"persistedQuery": {"version": 1, "sha256Hash": document_hash(document)}}
+
+
+@asynccontextmanager
+async def allow_list(settings: Settings, manifest: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the service in allow-list mode with this manifest."""
+    changes = {"persisted_queries_file": str(manifest), "persisted_queries_only": True}
+    async with serve(settings, **changes) as served:
+        yield served.client
 
 
 async def _shop(session) -> int:
@@ -133,25 +143,19 @@ async def test_allow_list_mode_runs_only_registered_documents(
     order = await _shop(session)
     manifest = tmp_path / "persisted.json"
     register_documents(manifest, [MY_ORDER_IDS])
-    strict = settings.model_copy(
-        update={"persisted_queries_file": str(manifest), "persisted_queries_only": True}
-    )
-    app = create_app(strict)
     headers = {"Authorization": f"Token {TOKEN}"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            # when registered and unregistered documents are sent, by hash and in full
-            by_hash = await client.post(
-                "/graphql", json={"extensions": _persisted(MY_ORDER_IDS)}, headers=headers
-            )
-            in_full = await client.post("/graphql", json={"query": MY_ORDER_IDS}, headers=headers)
-            other = await client.post("/graphql", json={"query": OTHER_DOCUMENT}, headers=headers)
-            other_hash = await client.post(
-                "/graphql",
-                json={"query": OTHER_DOCUMENT, "extensions": _persisted(OTHER_DOCUMENT)},
-                headers=headers,
-            )
+    async with allow_list(settings, manifest) as client:
+        # when registered and unregistered documents are sent, by hash and in full
+        by_hash = await client.post(
+            "/graphql", json={"extensions": _persisted(MY_ORDER_IDS)}, headers=headers
+        )
+        in_full = await client.post("/graphql", json={"query": MY_ORDER_IDS}, headers=headers)
+        other = await client.post("/graphql", json={"query": OTHER_DOCUMENT}, headers=headers)
+        other_hash = await client.post(
+            "/graphql",
+            json={"query": OTHER_DOCUMENT, "extensions": _persisted(OTHER_DOCUMENT)},
+            headers=headers,
+        )
 
     # then only the registered one runs
     expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}}
@@ -194,21 +198,13 @@ async def test_each_manifest_format_runs_its_clients_requests_in_allow_list_mode
     order = await _shop(session)
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    strict = settings.model_copy(
-        update={"persisted_queries_file": str(path), "persisted_queries_only": True}
-    )
-    app = create_app(strict)
     headers = {"Authorization": f"Token {TOKEN}"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            # when the client sends its request over POST, and over GET
-            posted = await client.post("/graphql", json=request_body, headers=headers)
-            params = {
-                k: json.dumps(v) if isinstance(v, dict) else v for k, v in request_body.items()
-            }
-            got = await client.get("/graphql", params=params, headers=headers)
-            unknown = await client.post("/graphql", json={"doc_id": "nope"}, headers=headers)
+    async with allow_list(settings, path) as client:
+        # when the client sends its request over POST, and over GET
+        posted = await client.post("/graphql", json=request_body, headers=headers)
+        params = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in request_body.items()}
+        got = await client.get("/graphql", params=params, headers=headers)
+        unknown = await client.post("/graphql", json={"doc_id": "nope"}, headers=headers)
 
     # then the registered document runs; an unknown id is PERSISTED_QUERY_NOT_FOUND
     expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}}

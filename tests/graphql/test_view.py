@@ -8,12 +8,11 @@ import hashlib
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.graphql.transport import GRAPHQL_RESPONSE
 from gateway.graphql.view import STATIC_DIRECTORY
+from tests.app_client import serve
 from tests.factories import add_order
 from tests.graphql.conftest import MY_TOKEN
 
@@ -349,13 +348,10 @@ async def test_malformed_get_parameters_are_400(client, query_string, message):
 
 async def test_introspection_can_be_switched_off(settings, engine):
     # Given a service with introspection off
-    app = create_app(settings.model_copy(update={"graphql_introspection": False}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            # When the schema is asked for, and a plain query runs
-            schema = await client.post("/graphql", json={"query": INTROSPECTION})
-            typename = await client.post("/graphql", json={"query": "{ __typename }"})
+    async with serve(settings, graphql_introspection=False) as served:
+        # When the schema is asked for, and a plain query runs
+        schema = await served.client.post("/graphql", json={"query": INTROSPECTION})
+        typename = await served.client.post("/graphql", json={"query": "{ __typename }"})
 
     # Then introspection is a validation error; the rest works
     assert schema.json()["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
@@ -364,12 +360,9 @@ async def test_introspection_can_be_switched_off(settings, engine):
 
 
 async def test_graphiql_can_be_switched_off(settings, engine):
-    app = create_app(settings.model_copy(update={"graphiql": False}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            page = await client.get("/graphql", headers={"Accept": "text/html"})
-            asset = await client.get("/graphql/static/graphiql.min.js")
+    async with serve(settings, graphiql=False) as served:
+        page = await served.client.get("/graphql", headers={"Accept": "text/html"})
+        asset = await served.client.get("/graphql/static/graphiql.min.js")
 
     assert page.status_code == 406  # no IDE: the browser's Accept allows no GraphQL answer
     assert "text/html" not in page.headers["content-type"]
@@ -377,18 +370,12 @@ async def test_graphiql_can_be_switched_off(settings, engine):
 
 
 async def test_allowed_hosts_close_graphql_to_other_hosts(settings, engine):
-    app = create_app(settings.model_copy(update={"allowed_hosts": "api.shop.example"}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            allowed = await client.post(
-                "/graphql",
-                json={"query": "{ __typename }"},
-                headers={"Host": "API.shop.example:8443"},
-            )
-            other = await client.post(
-                "/graphql", json={"query": "{ __typename }"}, headers={"Host": "evil.example"}
-            )
+    async with serve(settings, allowed_hosts="api.shop.example") as served:
+        query = {"query": "{ __typename }"}
+        allowed = await served.client.post(
+            "/graphql", json=query, headers={"Host": "API.shop.example:8443"}
+        )
+        other = await served.client.post("/graphql", json=query, headers={"Host": "evil.example"})
 
     assert allowed.json() == {"data": {"__typename": "Query"}}
     assert other.status_code == 400

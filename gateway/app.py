@@ -3,12 +3,16 @@ middleware; the lifespan opens the database engine and disposes of it.
 
 Middleware, outermost first: observability (request id, access log, metrics; it wraps
 Starlette's error middleware so 500s carry the request id too), Starlette's error middleware
-(JSON 500s), CORS (only when origins are configured), the request deadline (503) and body
+(JSON 500s), CORS (only when origins are configured), the legacy door (Django's security
+headers and request-level refusals under /api), the request deadline (503) and body
 limit (413) on customer data, gzip (not the legacy endpoint), `Cache-Control: private,
 no-store` on customer data.
 
-Database failures that mean "unavailable" (down, overloaded, timed out) escaping a REST
-endpoint answer 503 with `Retry-After` (GraphQL codes them itself: `SERVICE_UNAVAILABLE`)."""
+The lifespan opens what the routes use, once per process: the database (`app.state.database`)
+and the key of GraphQL cursors (`app.state.cursor_key`).
+
+`DatabaseUnavailable` (the database layer's translation of an outage) escaping a REST
+endpoint answers 503 with `Retry-After` (GraphQL codes it itself: `SERVICE_UNAVAILABLE`)."""
 
 from __future__ import annotations
 
@@ -16,11 +20,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -29,8 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from gateway.cursor_secret import cursor_key
+from gateway.db.connections import Database
 from gateway.db.engine import create_engine
-from gateway.db.errors import is_database_unavailable
 from gateway.db.schema_check import schema_problem
 from gateway.errors import ConfigurationError, DatabaseUnavailable
 from gateway.graphql import graphql_routes
@@ -38,6 +40,7 @@ from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cache_control import NoStoreMiddleware
 from gateway.http.compression import CompressionMiddleware
 from gateway.http.deadline import DeadlineMiddleware
+from gateway.http.paths import CUSTOMER_DATA_PREFIXES, GRAPHQL_PATH, LEGACY_PREFIX
 from gateway.http.refusals import Refusals
 from gateway.http.server_error import server_error
 from gateway.observability.database import time_statements
@@ -50,8 +53,7 @@ from gateway.rest.door import LegacyDoorMiddleware
 from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 
-LEGACY_PREFIX = "/api"  # the legacy REST endpoint: headers exactly as the original's
-CUSTOMER_DATA_PREFIXES = (LEGACY_PREFIX, "/graphql")
+logger = logging.getLogger(__name__)
 # What browser clients send: the token and body type, Apollo Client's client awareness,
 # W3C trace context, a request id of their own (GATEWAY_CORS_ALLOW_HEADERS adds more).
 CORS_ALLOW_HEADERS = (
@@ -64,18 +66,6 @@ CORS_ALLOW_HEADERS = (
     "apollographql-client-name",
     "apollographql-client-version",
 )
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Database:
-    """The engine every request takes its connection from (`connect`)."""
-
-    engine: AsyncEngine
-
-    def connect(self) -> AsyncConnection:
-        return self.engine.connect()
 
 
 def database(request: Request) -> Database:
@@ -96,7 +86,7 @@ async def readyz(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.db_pool_timeout):
-            async with database(request).engine.connect() as connection:
+            async with database(request).connect() as connection:
                 problem = await schema_problem(connection, settings.database_schema)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
@@ -122,15 +112,12 @@ class Gateway(Starlette):
         return ObservabilityMiddleware(inner, metrics=self.metrics, trust_proxy=self.trust_proxy)
 
 
-REFUSALS = Refusals(graphql_paths=["/graphql"], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
+REFUSALS = Refusals(graphql_paths=[GRAPHQL_PATH], endpoint_headers={ORDERS_PATH: ENDPOINT_HEADERS})
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
-    """503 with `Retry-After` when the database is down, overloaded or too slow; any other
-    database error is re-raised to the 500 handler (logged with its traceback)."""
-    if not is_database_unavailable(exc):
-        raise exc
-    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    """503 with `Retry-After` when the database is down, overloaded or too slow."""
+    logger.warning("database unavailable: %s", exc)
     return REFUSALS.unavailable(request.url.path)
 
 
@@ -193,6 +180,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.cursor_key = cursor_key(settings)
         engine = create_engine(settings, read_only=True)
         time_statements(engine, metrics.statement_duration)
         metrics.pool.watch(engine)
@@ -208,16 +196,13 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *rest_routes(settings),
-        *graphql_routes(settings),
+        *graphql_routes(settings, metrics.count_fallback),
     ]
     app = Gateway(
         routes=routes,
         middleware=http_middleware(settings),
         exception_handlers={
-            # Where database failures surface (SQLAlchemy wraps driver errors; a refused
-            # connection is an OSError); each handler re-raises what is not "unavailable".
-            SQLAlchemyError: database_unavailable,
-            OSError: database_unavailable,
+            # The gateway's own exceptions; the database layer translates its failures.
             DatabaseUnavailable: database_unavailable,
             Exception: server_error,
         },

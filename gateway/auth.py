@@ -61,11 +61,11 @@ _TOKEN_STATEMENT = (
 )
 
 
-async def customer_for_token(session: Reader, key: str) -> CustomerRecord:
+async def customer_for_token(reader: Reader, key: str) -> CustomerRecord:
     """The active customer holding `key`; one statement."""
     if "\x00" in key or len(key) > 40:
         raise AuthenticationFailed(INVALID_TOKEN)  # no stored key can look like this
-    row: Any = (await execute_select(session, _TOKEN_STATEMENT, {"token_key": key})).first()
+    row: Any = (await execute_select(reader, _TOKEN_STATEMENT, {"token_key": key})).first()
     if row is None:
         raise AuthenticationFailed(INVALID_TOKEN)
     customer_id, first_name, last_name, email, mobile_number, is_active = row
@@ -74,5 +74,5 @@ async def customer_for_token(session: Reader, key: str) -> CustomerRecord:
     return CustomerRecord(customer_id, first_name, last_name, email, mobile_number, is_active)
 
 
-async def authenticate(session: Reader, header: bytes | None) -> CustomerRecord:
-    return await customer_for_token(session, token_from_header(header))
+async def authenticate(reader: Reader, header: bytes | None) -> CustomerRecord:
+    return await customer_for_token(reader, token_from_header(header))

@@ -1,4 +1,5 @@
-"""A small bounded cache for per-document work (compiled plans, query measures)."""
+"""The one bounded LRU cache: per-document work (compiled plans, query measures) and the
+documents learned for automatic persisted queries."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class LruCache(Generic[K, V]):
-    """A bounded mapping that forgets the least recently used entry first."""
+    """A bounded mapping that forgets the least recently used entry first (holds nothing
+    with `maxsize` 0)."""
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: K, default: V) -> V:
+    def get(self, key: K, default: D) -> V | D:
         try:
             self._entries.move_to_end(key)
         except KeyError:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
             original backend).
         rest_default_limit, rest_max_limit: the legacy endpoint's page size (20 / 100).
         graphql_default_page_size, graphql_max_page_size: `first`/`last` default and cap.
+        graphql_compiled: answer `myOrders` pages on the compiled path, without graphql-core's
+            per-field execution (the same answers, less CPU); false: graphql-core executes
+            every operation (a switch to rule the compiled path out, say after an upgrade).
         trust_proxy: honour `X-Forwarded-Proto/Host/For` (only behind a proxy you run).
         database_schema: PostgreSQL schema holding the shop's tables (its `search_path`);
             empty: the server's default (`public`).
@@ -109,6 +112,7 @@ class Settings(BaseSettings):
     rest_max_limit: int = Field(default=100, ge=1)
     graphql_default_page_size: int = Field(default=20, ge=0)
     graphql_max_page_size: int = Field(default=100, ge=1)
+    graphql_compiled: bool = True
     trust_proxy: bool = False
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)

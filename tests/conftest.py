@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.app import create_app
 from gateway.db.bootstrap import create_tables
 from gateway.db.engine import create_engine, create_session_factory
 from gateway.settings import Settings, load_settings
+from tests.app_client import Served, serve
 from tests.processes import Server, start_serve
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
@@ -33,6 +33,9 @@ BACKENDS = [
         marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)],
     ),
 ]
+# For the tests of one backend's own behaviour (the PostgreSQL one keeps its skip mark).
+SQLITE_ONLY = pytest.mark.parametrize("backend", [BACKENDS[0]])
+POSTGRESQL_ONLY = pytest.mark.parametrize("backend", [BACKENDS[1]])
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -84,13 +87,16 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 
 @pytest.fixture
-async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the whole app (lifespan included) on the test database."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+async def served(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Served]:
+    """The whole app (lifespan running) on the test database, and a client on it."""
+    async with serve(settings) as served:
+        yield served
+
+
+@pytest.fixture
+def client(served: Served) -> httpx.AsyncClient:
+    """An HTTP client talking to the whole app on the test database."""
+    return served.client
 
 
 @pytest.fixture

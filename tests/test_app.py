@@ -3,7 +3,6 @@ lacks a table or column the gateway reads."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from gateway.app import create_app
 from gateway.db.models import Base
 from gateway.db.schema_check import required_columns
 from gateway.settings import Settings, load_settings
+from tests.pg_server import free_port
 
 
 @asynccontextmanager
@@ -26,13 +26,6 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_healthz_says_the_process_is_alive(client):
@@ -53,7 +46,7 @@ async def test_readyz_says_the_database_answers(client):
 
 async def test_readyz_is_503_while_postgresql_is_unreachable_and_the_app_keeps_answering():
     # Given the app pointed at a PostgreSQL port where nothing listens
-    port = closed_port()
+    port = free_port()  # nothing listens there
     settings = load_settings(database_url=f"postgresql://postgres@127.0.0.1:{port}/shop")
 
     async with serve(settings) as client:

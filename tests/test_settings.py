@@ -116,8 +116,8 @@ def test_an_empty_database_url_is_no_database():
          "GATEWAY_DATABASE_URL? (see docs/configuration.md)"),
         ("gateway_prot", "unknown variable gateway_prot: did you mean GATEWAY_PORT? "
          "(see docs/configuration.md)"),
-        ("GATEWAY_GRAPHIQL_ENABLED", "unknown variable GATEWAY_GRAPHIQL_ENABLED: did you mean "
-         "GATEWAY_GRAPHIQL? (see docs/configuration.md)"),
+        ("GATEWAY_GRAPHQL_INTROSPECTON", "unknown variable GATEWAY_GRAPHQL_INTROSPECTON: did "
+         "you mean GATEWAY_GRAPHQL_INTROSPECTION? (see docs/configuration.md)"),
         ("GATEWAY_XYZZY", "unknown variable GATEWAY_XYZZY: no setting has this name "
          "(see docs/configuration.md)"),
     ],

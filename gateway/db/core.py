@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from gateway.db.errors import translated_errors
+
 # What the read paths run their statements on: the service's requests use connections
 # (`Database.connect`); the CLI and tests may pass a session.
 Reader = AsyncConnection | AsyncSession
@@ -17,7 +19,9 @@ async def execute_select(
 ) -> Result[Any]:
     """Run a SELECT of plain columns: Core execution, without the ORM's per-row loading
     machinery, which costs about a millisecond per page and buys nothing when no entities
-    are loaded. A session still owns its transaction."""
-    connection = reader if isinstance(reader, AsyncConnection) else await reader.connection()
-    result: Result[Any] = await connection.execute(statement, parameters)
+    are loaded. A session still owns its transaction. `DatabaseUnavailable` when the
+    database is (`gateway.db.errors`)."""
+    with translated_errors():
+        connection = reader if isinstance(reader, AsyncConnection) else await reader.connection()
+        result: Result[Any] = await connection.execute(statement, parameters)
     return result

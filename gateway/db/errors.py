@@ -1,14 +1,21 @@
-"""Which database failures mean "unavailable": down, overloaded or too slow.
+"""The database's failures, translated once, where they enter (httpx's `map_exceptions`).
 
-Those are worth a `503` and a retry (`DatabaseUnavailable`); every other database error is a
-bug or a schema mismatch and stays an internal error. Drivers wrap their errors in
-SQLAlchemy's, so the whole chain (`orig`, `__cause__`) is examined.
+`translated_errors()` wraps every place the service acquires a connection or runs a
+statement (`gateway.db.database`, `gateway.db.core`). A failure that means the database is
+unavailable (down, overloaded, too slow, not the kind of server asked for) leaves it as
+`DatabaseUnavailable`, raised `from` the original: worth a 503 and a retry. Every other
+error passes unchanged: a bug or a schema mismatch, which the transports mask as internal.
+The transports map only the gateway's own exceptions (`gateway.errors`).
+
+Classified by type, SQLSTATE and SQLite result code, never by message. SQLAlchemy wraps
+driver errors (`orig`, `__cause__`), so the whole chain is examined.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 from sqlalchemy import exc as sa
@@ -19,9 +26,24 @@ from gateway.errors import DatabaseUnavailable
 # connections, out of memory), 57 operator intervention (statement_timeout's 57014, admin
 # shutdown, crash recovery, "the database system is starting up").
 UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
-# SQLite reports these as OperationalError, as it does "no such table" (which is a bug): only
-# these messages mean "try again".
-UNAVAILABLE_SQLITE_MESSAGES = ("interrupted", "database is locked", "unable to open database")
+# 40001 serialization_failure: the service only reads, so on its statements this is a hot
+# standby cancelling a query that conflicts with recovery ("canceling statement due to
+# conflict with recovery"); the same read succeeds when retried.
+UNAVAILABLE_SQLSTATES = frozenset({"40001"})
+# SQLite primary result codes (`sqlite_errorcode & 0xFF`): busy and locked (another writer
+# holds the lock past the busy timeout), interrupted (the statement timeout), cannot open
+# (the file or its folder is away). SQLite raises OperationalError for mistakes in the SQL
+# too ("no such table", SQLITE_ERROR): those stay bugs.
+UNAVAILABLE_SQLITE_CODES = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_CANTOPEN}
+)
+# asyncpg raises these client-side, without a SQLSTATE: a connection lost mid-statement; no
+# host of a multi-host URL is what `target_session_attrs` asks for (no primary reachable,
+# say, while a replica is promoted).
+UNAVAILABLE_ASYNCPG_ERRORS = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TargetServerAttributeNotMatched,
+)
 FILESYSTEM_ERRORS = (
     FileNotFoundError,
     FileExistsError,
@@ -29,6 +51,21 @@ FILESYSTEM_ERRORS = (
     NotADirectoryError,
     PermissionError,
 )
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Raise `DatabaseUnavailable` (from the original) for a failure that means the
+    database is unavailable; let every other exception through unchanged."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as error:
+        if is_unavailable(error):
+            first_line = (str(error).splitlines() or [""])[0]
+            raise DatabaseUnavailable(f"{type(error).__name__}: {first_line}") from error
+        raise
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -47,23 +84,25 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 
 def _means_unavailable(error: BaseException) -> bool:
-    if isinstance(error, sqlite3.OperationalError):
-        return str(error).startswith(UNAVAILABLE_SQLITE_MESSAGES)
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return isinstance(code, int) and code & 0xFF in UNAVAILABLE_SQLITE_CODES
     if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
         return True
     sqlstate = getattr(error, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
+    if isinstance(sqlstate, str) and (
+        sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in UNAVAILABLE_SQLSTATES
+    ):
         return True
     if isinstance(error, OSError):
         # Refused, reset, unreachable, name not found, connect timeout (TimeoutError); a
         # missing or forbidden file is a bug, not an outage.
         return not isinstance(error, FILESYSTEM_ERRORS)
-    # No pooled connection within db_pool_timeout; a connection lost mid-statement (asyncpg
-    # raises this client-side, without a SQLSTATE).
-    return isinstance(error, (sa.TimeoutError, asyncpg.ConnectionDoesNotExistError))
+    # No pooled connection within db_pool_timeout.
+    return isinstance(error, (sa.TimeoutError, *UNAVAILABLE_ASYNCPG_ERRORS))
 
 
-def is_database_unavailable(error: BaseException) -> bool:
+def is_unavailable(error: BaseException) -> bool:
     """True when `error` means the database is down, overloaded or timed out (answer 503
     and let the client retry); False for every other failure."""
     if isinstance(error, DatabaseUnavailable):

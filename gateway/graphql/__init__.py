@@ -3,38 +3,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.errors import ConfigurationError
+from gateway.graphql.fallbacks import Fallbacks
 from gateway.graphql.limits import QueryLimits
 from gateway.graphql.persisted import ManifestError, PersistedQueries, load_manifest
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import STATIC_DIRECTORY, GraphQLView
-from gateway.orders.cursor import cursor_key
+from gateway.http.paths import GRAPHQL_PATH
 from gateway.settings import Settings
 
 __all__ = ["build_schema", "graphql_routes", "persisted_queries", "schema_sdl"]
 
 
-def graphql_routes(settings: Settings) -> list[BaseRoute]:
-    """`/graphql`, and the GraphiQL assets under `/graphql/static/` when GraphiQL is on."""
+def graphql_routes(
+    settings: Settings, count_fallback: Callable[[str], None] | None = None
+) -> list[BaseRoute]:
+    """`/graphql`, and the GraphiQL assets under `/graphql/static/` when GraphiQL is on.
+    `count_fallback` counts the compiled path's fallbacks by reason
+    (`Metrics.count_fallback`)."""
+    schema = build_schema(
+        QueryLimits.from_settings(settings),
+        compiled=settings.graphql_compiled,
+        fallbacks=Fallbacks(count_fallback),
+        introspection=settings.graphql_introspection,
+    )
     view = GraphQLView(
-        build_schema(
-            QueryLimits.from_settings(settings), introspection=settings.graphql_introspection
-        ),
-        cursor_key(settings),
+        schema,
         persisted_queries(settings),
         graphiql=settings.graphiql,
         allowed_hosts=settings.allowed_host_list,
         trust_proxy=settings.trust_proxy,
     )
-    routes: list[BaseRoute] = [Route("/graphql", view)]
+    routes: list[BaseRoute] = [Route(GRAPHQL_PATH, view)]
     if settings.graphiql:
         static = StaticFiles(directory=STATIC_DIRECTORY)
-        routes.append(Mount("/graphql/static", static, name="graphql-static"))
+        routes.append(Mount(f"{GRAPHQL_PATH}/static", static, name="graphql-static"))
     return routes
 
 

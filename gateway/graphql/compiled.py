@@ -19,46 +19,51 @@ of graphql-core's execution when the operation is a query whose root fields are 
 
 Anything it does not compile, and any error while running (authentication, bad input, the
 database), leaves the operation to graphql-core: errors, their codes, masking and null
-propagation are the normal path's. One exception: when the database is unavailable (down,
-overloaded, timed out), running the operation again would wait on it a second time and add
-load while it struggles; the answer is then graphql-core's for a failed `myOrders` (its
-type is non-null: no data, one error at `myOrders`), coded `SERVICE_UNAVAILABLE` as usual.
+propagation are the normal path's. Each such fallback is counted by reason (`fallbacks.py`).
+One exception: when the database is unavailable (down, overloaded, timed out), running the
+operation again would wait on it a second time and add load while it struggles; the answer
+is then graphql-core's for a failed `myOrders` (its type is non-null: no data, one error at
+`myOrders`), coded `SERVICE_UNAVAILABLE` as usual.
 Extensions that wrap resolvers (`resolve`) do not see compiled operations; the schema has
 none.
+
+`GATEWAY_GRAPHQL_COMPILED=false` leaves this extension out of the schema. The library
+internals it and `plans.py` use are imported from `internals.py`, and nowhere else.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError, located_error
-from graphql.execution import VariableValues, get_argument_values, get_variable_values
 from strawberry import Schema
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
-from strawberry.types.arguments import convert_arguments
 
-from gateway.db.errors import is_database_unavailable
+from gateway.errors import DatabaseUnavailable, GatewayError
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
-from gateway.graphql.pagination import OrderConnection, count_matching
-from gateway.graphql.plans import (
-    Compiler,
-    Loaded,
-    OperationPlan,
-    Shape,
-    Unsupported,
-    shape_of,
+from gateway.graphql.fallbacks import Fallbacks, Reason
+from gateway.graphql.internals import (
+    VariableValues,
+    batch_load,
+    cached_load,
+    convert_arguments,
+    get_argument_values,
+    get_variable_values,
+    graphql_schema,
+    scalar_registry,
 )
+from gateway.graphql.loaded import Loaded
+from gateway.graphql.pagination import OrderConnection, count_matching
+from gateway.graphql.plans import Compiler, OperationPlan, Shape, Unsupported, shape_of
 from gateway.graphql.renderers import PENDING, Renderer, Unanswerable, renderer
 from gateway.lru import LruCache
 
-logger = logging.getLogger(__name__)
-
-ConnectionSource = Callable[..., Awaitable[OrderConnection]]
+# The `myOrders` resolver's body (`schema.orders_connection`): arguments -> the page.
+PageResolver = Callable[..., Awaitable[OrderConnection]]
 
 PLAN_CACHE_SIZE = 256
 # City -> State -> Country: every reference chain is loaded within this many rounds.
@@ -81,7 +86,7 @@ class Run:
         """The field's value from the loader's cache; `PENDING` (and noted) if not loaded."""
         loader = spec.loader(self.loaders)
         key = spec.key(parent)
-        future = loader.cache_map.get(key)
+        future = cached_load(loader, key)
         if future is None or not future.done():
             self.missing.append((loader, key))
             return PENDING
@@ -114,7 +119,7 @@ class Plans:
 
     def __init__(self, maxsize: int = PLAN_CACHE_SIZE) -> None:
         self.shapes: LruCache[tuple[str, str | None], Shape | None] = LruCache(maxsize)
-        self.plans: LruCache[tuple[Any, ...], CompiledOperation | None] = LruCache(maxsize)
+        self.plans: LruCache[tuple[Any, ...], CompiledOperation | Unsupported] = LruCache(maxsize)
 
     def shape(self, query: str, document: DocumentNode, operation: str | None) -> Shape | None:
         key = (query, operation)
@@ -131,15 +136,16 @@ class Plans:
         operation: str | None,
         shape: Shape,
         variables: VariableValues,
-    ) -> CompiledOperation | None:
+    ) -> CompiledOperation | Unsupported:
+        """The operation's plan, or why it has none (both cached)."""
         conditions = tuple(variables.coerced.get(name) for name in shape.condition_variables)
         key = (query, operation, conditions)
         compiled = self.plans.get(key, _ABSENT)
         if compiled is _ABSENT:
             try:
                 plan = Compiler(schema, shape, variables).operation()
-            except Unsupported:
-                compiled = None
+            except Unsupported as unsupported:
+                compiled = unsupported
             else:
                 compiled = CompiledOperation(plan, renderer(plan.root))
             self.plans.put(key, compiled)
@@ -151,7 +157,7 @@ async def execute(
     schema: Schema,
     context: GatewayContext,
     variables: VariableValues,
-    orders_connection: ConnectionSource,
+    orders_connection: PageResolver,
 ) -> dict[str, Any]:
     """The operation's `data`; raises whatever the page raises (the caller falls back)."""
     plan = compiled.plan
@@ -159,7 +165,7 @@ async def execute(
     arguments = convert_arguments(
         given,
         plan.arguments,
-        scalar_registry=schema.schema_converter.scalar_registry,
+        scalar_registry=scalar_registry(schema),
         config=schema.config,
     )
     connection = await orders_connection(context, counted=plan.counts, **arguments)
@@ -185,9 +191,9 @@ async def fetch(loader: DataLoader[int, Any], keys: list[int]) -> None:
     """Puts the values of `keys` in the loader's cache: one call of its batch function for
     the keys not cached yet, as `load` would batch them, without a future and a task per
     key. (The batches run one after another: they share the request's session anyway.)"""
-    wanted = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
+    wanted = [key for key in dict.fromkeys(keys) if cached_load(loader, key) is None]
     if wanted:
-        values = await loader.load_fn(wanted)
+        values = await batch_load(loader, wanted)
         loader.prime_many(dict(zip(wanted, values, strict=True)))
 
 
@@ -199,11 +205,13 @@ class CompiledOrders(SchemaExtension):
     Parameters:
         plans: the schema's plan cache.
         orders_connection: the `myOrders` resolver's body (`schema.orders_connection`).
+        fallbacks: counts (and reports) the operations left to graphql-core.
     """
 
-    def __init__(self, plans: Plans, orders_connection: ConnectionSource) -> None:
+    def __init__(self, plans: Plans, orders_connection: PageResolver, fallbacks: Fallbacks) -> None:
         self.plans = plans
         self.orders_connection = orders_connection
+        self.fallbacks = fallbacks
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
@@ -213,9 +221,13 @@ class CompiledOrders(SchemaExtension):
                 data = await self._data(document, context.query)
             except DatabaseUnavailableAt as failed:
                 context.result = ExecutionResult(data=None, errors=[failed.error])
-            except Exception:
+            except Unanswerable as error:
+                self.fallbacks.record(Reason.UNANSWERABLE, str(error))
+            except GatewayError as error:
                 # graphql-core runs the operation again and reports this as it always does.
-                logger.debug("compiled myOrders fell back to graphql-core", exc_info=True)
+                self.fallbacks.record(Reason.REFUSED, type(error).__name__)
+            except Exception as error:
+                self.fallbacks.record(Reason.ERROR, type(error).__name__, error)
             else:
                 if data is not None:
                     context.result = ExecutionResult(data=data, errors=None)
@@ -229,29 +241,34 @@ class CompiledOrders(SchemaExtension):
         schema = context.schema
         assert isinstance(schema, Schema)
         variables = get_variable_values(
-            schema._schema, shape.operation.variable_definitions or (), context.variables or {}
+            graphql_schema(schema),
+            shape.operation.variable_definitions or (),
+            context.variables or {},
         )
         if isinstance(variables, list):
-            return None  # graphql-core reports the variables' errors
+            self.fallbacks.record(Reason.VARIABLES, "graphql-core reports them")
+            return None
         compiled = self.plans.plan(schema, query, context.operation_name, shape, variables)
-        if compiled is None:
+        if isinstance(compiled, Unsupported):
+            self.fallbacks.record(Reason.UNSUPPORTED, str(compiled))
             return None
         gateway_context: GatewayContext = context.context
         try:
             return await execute(
                 compiled, schema, gateway_context, variables, self.orders_connection
             )
-        except Exception as error:
-            if not is_database_unavailable(error):
-                raise
+        except DatabaseUnavailable as error:
             node = compiled.plan.node
             key = node.alias.value if node.alias else node.name.value
             raise DatabaseUnavailableAt(located_error(error, [node], [key])) from error
 
 
 def compiled_orders(
-    orders_connection: ConnectionSource, maxsize: int = PLAN_CACHE_SIZE
+    orders_connection: PageResolver,
+    fallbacks: Fallbacks | None = None,
+    maxsize: int = PLAN_CACHE_SIZE,
 ) -> Callable[[], SchemaExtension]:
     """The extension factory for one schema (its plans are cached with the factory)."""
     plans = Plans(maxsize)
-    return lambda: CompiledOrders(plans, orders_connection)
+    reported = fallbacks or Fallbacks()
+    return lambda: CompiledOrders(plans, orders_connection, reported)

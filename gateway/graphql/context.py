@@ -1,15 +1,17 @@
-"""The per-request context resolvers receive: settings, the connection, loaders, the caller."""
+"""The per-request context resolvers receive (settings, the connection, loaders, the caller),
+and `Info`, how resolvers type the `info` they are given."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.auth import customer_for_token, token_from_header
-from gateway.db.shared import SharedConnection
+from gateway.db.connections import SharedConnection
 from gateway.graphql.dataloaders import Loaders
 from gateway.observability import context as observed
 from gateway.orders.records import CustomerRecord
@@ -23,7 +25,7 @@ class GatewayContext:
     Attributes:
         request, response: the HTTP request; the response whose headers are sent.
         settings: the service's settings.
-        sessions: the request's one connection, which its tasks take in turn.
+        connection: the request's one connection, which its tasks take in turn.
         cursor_key: the HMAC key of this deployment's cursors.
         loaders: this request's DataLoaders.
         request_id: names this request in the log and in masked errors.
@@ -32,7 +34,7 @@ class GatewayContext:
     request: Request
     response: Response
     settings: Settings
-    sessions: SharedConnection
+    connection: SharedConnection
     cursor_key: bytes
     loaders: Loaders
     request_id: str
@@ -49,9 +51,12 @@ class GatewayContext:
     async def _authenticate(self) -> CustomerRecord:
         header = self.request.headers.get("authorization")
         key = token_from_header(None if header is None else header.encode("latin-1"))
-        async with self.sessions() as session:
-            customer = await customer_for_token(session, key)
+        async with self.connection() as connection:
+            customer = await customer_for_token(connection, key)
         # Every order the caller can reach is theirs: `Order.customer` needs no statement.
         self.loaders.customer.prime(customer.id, customer)
         observed.set_customer_id(customer.id)
         return customer
+
+
+Info = strawberry.Info[GatewayContext, None]

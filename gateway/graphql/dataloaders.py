@@ -1,6 +1,6 @@
 """Per-request DataLoaders for the objects nested in an order.
 
-graphql-core resolves sibling fields concurrently; every batch takes the request's session
+graphql-core resolves sibling fields concurrently; every batch takes the request's connection
 in turn (`SharedConnection`). Loaders live in the request's context, so their caches never
 outlive a request (or cross customers).
 """
@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, bindparam, select
 from strawberry.dataloader import DataLoader
 
 from gateway.auth import CUSTOMER_COLUMNS
+from gateway.db.connections import ConnectionSource
 from gateway.db.core import execute_select
 from gateway.db.models import (
     City,
@@ -28,7 +29,6 @@ from gateway.db.models import (
     ShippingMethod,
     State,
 )
-from gateway.db.shared import ConnectionSource
 from gateway.orders.filters import ID_MAX, ID_MIN
 from gateway.orders.records import (
     CityRecord,
@@ -83,7 +83,7 @@ SHIPPING_METHODS = _by_id(ShippingMethod.id, ShippingMethod.name, ShippingMethod
 
 
 def _by_id_loader(
-    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    connect: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, T | None]:
     """A loader of rows by primary key; `build` makes a record from a row's columns."""
 
@@ -91,8 +91,8 @@ def _by_id_loader(
         ids = _ids(keys)
         found: dict[int, T] = {}
         if ids["ids"]:
-            async with sessions() as session:
-                rows = await execute_select(session, statement, ids)
+            async with connect() as connection:
+                rows = await execute_select(connection, statement, ids)
                 found = {row[0]: build(*row) for row in rows}
         return [found.get(key) for key in keys]
 
@@ -100,7 +100,7 @@ def _by_id_loader(
 
 
 def _by_order_loader(
-    sessions: ConnectionSource, statement: Any, build: Callable[..., T]
+    connect: ConnectionSource, statement: Any, build: Callable[..., T]
 ) -> DataLoader[int, list[T]]:
     """A loader of the rows belonging to each order, in the statement's order.
 
@@ -109,8 +109,8 @@ def _by_order_loader(
 
     async def load(keys: list[int]) -> list[list[T]]:
         grouped: dict[int, list[T]] = defaultdict(list)
-        async with sessions() as session:
-            for row in await execute_select(session, statement, _ids(keys)):
+        async with connect() as connection:
+            for row in await execute_select(connection, statement, _ids(keys)):
                 grouped[row[0]].append(build(*row[1:]))
         return [grouped.get(key, []) for key in keys]
 
@@ -154,16 +154,16 @@ class Loaders:
     payments_by_order: DataLoader[int, list[PaymentRecord]]
 
     @classmethod
-    def create(cls, sessions: ConnectionSource) -> Loaders:
+    def create(cls, connect: ConnectionSource) -> Loaders:
         return cls(
-            customer=_by_id_loader(sessions, CUSTOMERS, _customer),
-            country=_by_id_loader(sessions, COUNTRIES, CountryRecord),
-            state=_by_id_loader(sessions, STATES, StateRecord),
-            city=_by_id_loader(sessions, CITIES, CityRecord),
-            payment_method=_by_id_loader(sessions, PAYMENT_METHODS, MethodRecord),
-            shipping_method=_by_id_loader(sessions, SHIPPING_METHODS, MethodRecord),
-            items_by_order=_by_order_loader(sessions, ITEMS_STATEMENT, ItemRecord),
-            payments_by_order=_by_order_loader(sessions, PAYMENTS_STATEMENT, PaymentRecord),
+            customer=_by_id_loader(connect, CUSTOMERS, _customer),
+            country=_by_id_loader(connect, COUNTRIES, CountryRecord),
+            state=_by_id_loader(connect, STATES, StateRecord),
+            city=_by_id_loader(connect, CITIES, CityRecord),
+            payment_method=_by_id_loader(connect, PAYMENT_METHODS, MethodRecord),
+            shipping_method=_by_id_loader(connect, SHIPPING_METHODS, MethodRecord),
+            items_by_order=_by_order_loader(connect, ITEMS_STATEMENT, ItemRecord),
+            payments_by_order=_by_order_loader(connect, PAYMENTS_STATEMENT, PaymentRecord),
         )
 
     def prime_from_order(self, order: OrderRecord) -> None:

@@ -20,6 +20,8 @@ from graphql import GraphQLError, GraphQLSyntaxError, parse, validate
 from strawberry import Schema
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
+from gateway.graphql.internals import graphql_schema
+
 DOCUMENT_CACHE_SIZE = 256
 
 
@@ -53,7 +55,7 @@ def document_problem(schema: Schema, document: str) -> str | None:
         parsed = parse(document)
     except GraphQLSyntaxError as error:
         return _located(error)
-    errors = validate(schema._schema, parsed)
+    errors = validate(graphql_schema(schema), parsed)
     return _located(errors[0]) if errors else None
 
 

@@ -10,8 +10,9 @@ UNAUTHENTICATED               `AuthenticationFailed`
 QUERY_TOO_COMPLEX             over a query limit (`gateway.graphql.limits`) or the body size
 PERSISTED_QUERY_NOT_FOUND     a persisted document the server does not know (`persisted.py`)
 SERVICE_UNAVAILABLE           the database is down, overloaded or timed out
-                              (`DatabaseUnavailable` or what `gateway.db.errors` counts as
-                              such): HTTP 503 with `Retry-After`, so clients retry later
+                              (`DatabaseUnavailable`, which `gateway.db.errors` raises for
+                              such failures): HTTP 503 with `Retry-After`, so clients retry
+                              later
 INTERNAL_SERVER_ERROR         anything else: "Internal server error" and the request id;
                               the traceback goes to the log under the same id
 BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_MEDIA_TYPE
@@ -30,8 +31,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from gateway.db.errors import is_database_unavailable
-from gateway.errors import AuthenticationFailed, BadUserInput
+from gateway.errors import AuthenticationFailed, BadUserInput, DatabaseUnavailable
 from gateway.graphql.context import GatewayContext
 from gateway.http.refusals import RETRY_AFTER, UNAVAILABLE_MESSAGE
 from gateway.observability import context as observed
@@ -88,7 +88,7 @@ class ErrorCodes(SchemaExtension):
             return _with_code(error, "UNAUTHENTICATED")
         if error.path is None and error.message.startswith(_VARIABLE_ERROR_PREFIX):
             return _with_code(error, "BAD_USER_INPUT")
-        if original is not None and is_database_unavailable(original):
+        if isinstance(original, DatabaseUnavailable):
             return self._unavailable(error)
         return self._masked(error)
 

@@ -53,6 +53,7 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
+from gateway.graphql.internals import graphql_schema
 from gateway.lru import LruCache
 from gateway.settings import Settings
 
@@ -330,7 +331,6 @@ class QueryLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.result is None:
-            # `_schema` is graphql-core's schema; Strawberry's own extensions read it so.
             key = measure_key(
                 context.query,
                 context.graphql_document,
@@ -340,7 +340,7 @@ class QueryLimiter(SchemaExtension):
             measure = self.measures.get(key, _UNMEASURED)
             if measure is _UNMEASURED:
                 measure = measure_operation(
-                    context.schema._schema,
+                    graphql_schema(context.schema),
                     context.graphql_document,
                     context.operation_name,
                     context.variables,

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from gateway.graphql.internals import provided_operation_name
+
 CODE = "OPERATION_RESOLUTION_FAILURE"
 MESSAGE = "Must provide operation name if query contains multiple operations."
 
@@ -25,8 +27,7 @@ class OperationSelection(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # The name the request gave (Strawberry's `operation_name` falls back to the first).
-        unnamed = context._provided_operation_name is None
+        unnamed = provided_operation_name(context) is None
         if not context.pre_execution_errors and document is not None and unnamed:
             definitions = document.definitions
             if sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1:

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 import strawberry
 
 from gateway.errors import BadUserInput
-from gateway.graphql.context import GatewayContext
+from gateway.graphql.context import GatewayContext, Info
+from gateway.graphql.cursors import decode_cursor, encode_cursor, ordering_signature
 from gateway.graphql.fields import resolver
 from gateway.graphql.types import Order
 from gateway.orders import OrderQuery, OrderRecord, Window, count_orders
-from gateway.orders.cursor import decode_cursor, encode_cursor, ordering_signature
-
-Info = strawberry.Info[GatewayContext, None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +89,11 @@ async def count_matching(context: GatewayContext, page: OrderConnection) -> int:
     fetched with its count, otherwise now."""
     if page.known_total is not None:
         return page.known_total
-    async with context.sessions() as session:
-        return await count_orders(session, page.query)
+    async with context.connection() as connection:
+        return await count_orders(connection, page.query)
 
 
-def connection(
+def order_connection(
     query: OrderQuery,
     arguments: PageArguments,
     size: int,

@@ -25,10 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from gateway.lru import LruCache
 
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
@@ -134,10 +135,11 @@ class PersistedQueries:
     only_registered: bool = False
     max_document_bytes: int = 100_000
     _by_hash: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    _learned: OrderedDict[str, str] = field(default_factory=OrderedDict, init=False, repr=False)
+    _learned: LruCache[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_hash = {document_hash(text): text for text in self.registered.values()}
+        self._learned = LruCache(self.capacity)
 
     def resolve(
         self,
@@ -179,18 +181,12 @@ class PersistedQueries:
     def _recall(self, digest: str) -> str | None:
         if self.only_registered:
             return None
-        document = self._learned.get(digest)
-        if document is not None:
-            self._learned.move_to_end(digest)
-        return document
+        return self._learned.get(digest, None)
 
     def _remember(self, digest: str, document: str) -> None:
         if digest in self._by_hash or len(document.encode()) > self.max_document_bytes:
             return
-        self._learned[digest] = document
-        self._learned.move_to_end(digest)
-        while len(self._learned) > self.capacity:
-            self._learned.popitem(last=False)
+        self._learned.put(digest, document)
 
 
 def _requested_hash(persisted: object) -> str:

@@ -3,9 +3,9 @@
 `Compiler` turns an operation into an `OperationPlan` with graphql-core's own
 `collect_fields` (so aliases, fragments, type conditions, `@skip`/`@include` and field
 merging mean what they mean to graphql-core), and reads each field the way its Strawberry
-resolver does: an attribute, a resolver that takes only `self`, or one of the loads in
-`LOADED_FIELDS`. Whatever it does not know raises `Unsupported`: graphql-core executes it.
-`compiled.py` runs the plans.
+resolver does: an attribute, a resolver that takes only `self`, or a `Loaded` field
+(`loaded.py`). Whatever it does not know raises `Unsupported`: graphql-core executes it.
+`compiled.py` runs the plans. Library internals come from `internals.py` only.
 """
 
 from __future__ import annotations
@@ -34,56 +34,25 @@ from graphql import (
     is_list_type,
     is_non_null_type,
 )
-from graphql.execution import VariableValues
-from graphql.execution.collect_fields import (
+from strawberry import Schema
+
+from gateway.graphql.internals import (
     FieldDetailsList,
     FragmentDetails,
+    StrawberryArgument,
+    VariableValues,
     collect_fields,
     collect_subfields,
+    graphql_schema,
+    resolver_function,
 )
-from strawberry import Schema
-from strawberry.dataloader import DataLoader
-from strawberry.types.arguments import StrawberryArgument
-
-from gateway.graphql.dataloaders import Loaders
-from gateway.graphql.types import Country, Customer, OrderItem, Payment, State
+from gateway.graphql.loaded import Loaded, loaded_by
 
 ROOT_FIELD = "myOrders"
 TYPENAME = "__typename"
 CONDITIONS = ("skip", "include")
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """A field whose resolver loads through one of the request's DataLoaders: which
-    loader, the key taken from the parent object, and how the resolver builds its value."""
-
-    loader: Callable[[Loaders], DataLoader[int, Any]]
-    key: Callable[[Any], int]
-    build: Callable[[Any], Any]
-
-
-def _each(build: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    return lambda records: [build(record) for record in records]
-
-
-# The resolvers of `types.py` that load, as the compiled path runs them (the differential
-# tests in tests/graphql/test_compiled.py hold both to the same answers).
-LOADED_FIELDS: dict[tuple[str, str], Loaded] = {
-    ("Order", "customer"): Loaded(
-        attrgetter("customer"), attrgetter("customer_id"), Customer.from_record
-    ),
-    ("Order", "items"): Loaded(
-        attrgetter("items_by_order"), attrgetter("database_id"), _each(OrderItem.from_record)
-    ),
-    ("Order", "payments"): Loaded(
-        attrgetter("payments_by_order"), attrgetter("database_id"), _each(Payment.from_record)
-    ),
-    ("State", "country"): Loaded(
-        attrgetter("country"), attrgetter("country_id"), Country.from_record
-    ),
-    ("City", "state"): Loaded(attrgetter("state"), attrgetter("state_id"), State.from_record),
-}
 TOTAL_COUNT = ("OrderConnection", "totalCount")
 
 # How a field gets its value: from its parent object alone (an attribute, a resolver that
@@ -197,7 +166,7 @@ class Compiler:
         self.counts = False
 
     def operation(self) -> OperationPlan:
-        schema = self.schema._schema
+        schema = graphql_schema(self.schema)
         query = schema.query_type
         assert query is not None  # a schema always has a query type
         collected = collect_fields(
@@ -233,7 +202,7 @@ class Compiler:
         self, parent: GraphQLObjectType, details: FieldDetailsList
     ) -> tuple[FieldPlan, ...]:
         collected = collect_subfields(
-            self.schema._schema,
+            graphql_schema(self.schema),
             self.shape.fragments,
             self.variables,
             self.shape.operation,
@@ -287,17 +256,18 @@ class Compiler:
         if (type_name, field_name) == TOTAL_COUNT:
             self.counts = True
             return _total_count, True
-        spec = LOADED_FIELDS.get((type_name, field_name))
-        if spec is not None:
-            if type_name == "Order" and spec not in self.page_loads:
-                self.page_loads.append(spec)
-            return _loaded(spec), True
         field = self.schema.get_field_for_type(field_name, type_name)
         if field is None or field.permission_classes or field.extensions:
             raise Unsupported(f"{type_name}.{field_name}")
         resolver = field.base_resolver
         if resolver is None:
             return Attribute(field.python_name), False
+        function = resolver_function(resolver)
+        spec = loaded_by(function)
+        if spec is not None:
+            if type_name == "Order" and spec not in self.page_loads:
+                self.page_loads.append(spec)
+            return _loaded(spec), True
         if (
             resolver.is_async
             or resolver.info_parameter is not None
@@ -305,7 +275,6 @@ class Compiler:
             or resolver.self_parameter is None
         ):
             raise Unsupported(f"{type_name}.{field_name}: resolver")
-        function = resolver.wrapped_func
         # The function itself: what `StrawberryResolver.__call__` calls, one call less.
         return (function if callable(function) else resolver), False
 

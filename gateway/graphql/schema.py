@@ -13,21 +13,21 @@ from strawberry.schema.config import StrawberryConfig
 
 from gateway.errors import BadUserInput
 from gateway.graphql.compiled import compiled_orders
-from gateway.graphql.context import GatewayContext
+from gateway.graphql.context import GatewayContext, Info
 from gateway.graphql.documents import document_caches
 from gateway.graphql.errors import ErrorCodes, GatewaySchema
+from gateway.graphql.fallbacks import Fallbacks
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
 from gateway.graphql.limits import MEASURE_CACHE_SIZE, QueryLimiter, QueryLimits
 from gateway.graphql.operations import OperationSelection
-from gateway.graphql.pagination import OrderConnection, PageArguments, connection
+from gateway.graphql.pagination import OrderConnection, PageArguments, order_connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.types import (
     City,
     Country,
     Customer,
-    Info,
     Node,
     Order,
     PaymentMethod,
@@ -72,8 +72,8 @@ async def _order_by_id(info: Info, order_id: int) -> Order | None:
 
 
 async def _one_order(info: Info, query: OrderQuery) -> Order | None:
-    async with info.context.sessions() as session:
-        rows = await fetch_orders(session, query, Window(limit=1))
+    async with info.context.connection() as connection:
+        rows = await fetch_orders(connection, query, Window(limit=1))
     if not rows:
         return None
     info.context.loaders.prime_from_order(rows[0])
@@ -108,14 +108,14 @@ async def orders_connection(
     )
     window = arguments.window(query, context.cursor_key, size)
     total = None
-    async with context.sessions() as session:
+    async with context.connection() as connection:
         if counted:
-            rows, total = await fetch_page(session, query, window)
+            rows, total = await fetch_page(connection, query, window)
         else:
-            rows = await fetch_orders(session, query, window)
+            rows = await fetch_orders(connection, query, window)
     for row in rows:
         context.loaders.prime_from_order(row)
-    return connection(query, arguments, size, rows, context.cursor_key, total)
+    return order_connection(query, arguments, size, rows, context.cursor_key, total)
 
 
 @strawberry.type(description="Read the authenticated customer's orders.")
@@ -241,31 +241,36 @@ class Query:
 
 
 def build_schema(
-    limits: QueryLimits | None = None, *, introspection: bool = True
+    limits: QueryLimits | None = None,
+    *,
+    compiled: bool = True,
+    fallbacks: Fallbacks | None = None,
+    introspection: bool = True,
 ) -> strawberry.Schema:
     """The gateway's schema: strict types, coded errors, REST-formatted scalars.
 
     With `limits`, queries over them are refused before they run (`QueryLimiter`, first:
-    its hooks close after `ErrorCodes`' and it answers before the compiled path). Without
-    `introspection`, a document that asks for `__schema` or `__type` fails validation.
+    its hooks close after `ErrorCodes`' and it answers before the compiled path).
+    `compiled`: `myOrders` pages take the compiled path (`compiled.py`), whose fallbacks to
+    graphql-core `fallbacks` counts; without it graphql-core executes every operation.
+    Without `introspection`, a document that asks for `__schema` or `__type` fails
+    validation.
     """
-    limiter: list[Callable[[], SchemaExtension]] = []
+    extensions: list[Callable[[], SchemaExtension]] = []
     if limits is not None:
-        limiter.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
+        extensions.append(partial(QueryLimiter, limits, LruCache(MEASURE_CACHE_SIZE)))
     if not introspection:
         # Its rule is one class, the same object on every request: the validation cache
         # keeps hitting (see documents.py).
-        limiter.append(DisableIntrospection)
+        extensions.append(DisableIntrospection)
+    # OperationSelection after the validation cache, whose errors it reads.
+    extensions += [ErrorCodes, *document_caches(), OperationSelection]
+    if compiled:
+        # Last: it may answer in place of execution, once all else ran.
+        extensions.append(compiled_orders(orders_connection, fallbacks))
     return GatewaySchema(
         query=Query,
         types=[Country, State, City, PaymentMethod, ShippingMethod, Customer, Order],
-        # compiled_orders last: it may answer in place of execution, once all else ran.
-        extensions=[
-            *limiter,
-            ErrorCodes,
-            *document_caches(),
-            OperationSelection,
-            compiled_orders(orders_connection),
-        ],
+        extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

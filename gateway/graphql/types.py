@@ -1,7 +1,7 @@
 """The GraphQL object types, enums and the `Node` interface, built from the core's records.
 
-Nested objects come from the request's DataLoaders; an order's own reference rows arrive
-with its page row and are built directly.
+Nested objects come from the request's DataLoaders (`Loaded` fields, `loaded.py`); an
+order's own reference rows arrive with its page row and are built directly.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ import enum
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import strawberry
 
-from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import ItemRecord, PaymentRecord
 from gateway.graphql.fields import resolver
 from gateway.graphql.ids import encode_global_id
+from gateway.graphql.loaded import Loaded
 from gateway.orders.records import (
     CityRecord,
     CountryRecord,
@@ -27,7 +28,6 @@ from gateway.orders.records import (
     StateRecord,
 )
 
-Info = strawberry.Info[GatewayContext, None]
 R = TypeVar("R")
 T = TypeVar("T")
 
@@ -65,6 +65,20 @@ def _database_id() -> Any:
     return strawberry.field(description="The row's id in the shop database.")
 
 
+def _existing(build: Callable[[R], T]) -> Callable[[R | None], T]:
+    """`build` for a record a foreign key points to: the row exists."""
+
+    def checked(record: R | None) -> T:
+        assert record is not None  # a foreign key: the row exists
+        return build(record)
+
+    return checked
+
+
+def _each(build: Callable[[R], T]) -> Callable[[list[R]], list[T]]:
+    return lambda records: [build(record) for record in records]
+
+
 @strawberry.type(description="A country.")
 class Country(Node):
     database_id: int = _database_id()
@@ -81,12 +95,9 @@ class State(Node):
     database_id: int = _database_id()
     name: str = strawberry.field(description="Its name.")
     country_id: strawberry.Private[int]
-
-    @resolver("The country it belongs to.")
-    async def country(self, info: Info) -> Country:
-        record = await info.context.loaders.country.load(self.country_id)
-        assert record is not None  # a foreign key: the row exists
-        return Country.from_record(record)
+    country: Country = Loaded(
+        attrgetter("country"), attrgetter("country_id"), _existing(Country.from_record)
+    ).field("The country it belongs to.")
 
     @classmethod
     def from_record(cls, record: StateRecord) -> State:
@@ -98,12 +109,9 @@ class City(Node):
     database_id: int = _database_id()
     name: str = strawberry.field(description="Its name.")
     state_id: strawberry.Private[int]
-
-    @resolver("The state it belongs to.")
-    async def state(self, info: Info) -> State:
-        record = await info.context.loaders.state.load(self.state_id)
-        assert record is not None  # a foreign key: the row exists
-        return State.from_record(record)
+    state: State = Loaded(
+        attrgetter("state"), attrgetter("state_id"), _existing(State.from_record)
+    ).field("The state it belongs to.")
 
     @classmethod
     def from_record(cls, record: CityRecord) -> City:
@@ -229,22 +237,15 @@ class Order(Node):
     billing_state: State | None = strawberry.field(description="Billing state.")
     billing_city: City | None = strawberry.field(description="Billing city.")
     customer_id: strawberry.Private[int]
-
-    @resolver("The customer who placed it.")
-    async def customer(self, info: Info) -> Customer:
-        record = await info.context.loaders.customer.load(self.customer_id)
-        assert record is not None  # a foreign key: the row exists
-        return Customer.from_record(record)
-
-    @resolver("Its items, in the order they were added.")
-    async def items(self, info: Info) -> list[OrderItem]:
-        records = await info.context.loaders.items_by_order.load(self.database_id)
-        return [OrderItem.from_record(record) for record in records]
-
-    @resolver("Its payments, oldest first.")
-    async def payments(self, info: Info) -> list[Payment]:
-        records = await info.context.loaders.payments_by_order.load(self.database_id)
-        return [Payment.from_record(record) for record in records]
+    customer: Customer = Loaded(
+        attrgetter("customer"), attrgetter("customer_id"), _existing(Customer.from_record)
+    ).field("The customer who placed it.")
+    items: list[OrderItem] = Loaded(
+        attrgetter("items_by_order"), attrgetter("database_id"), _each(OrderItem.from_record)
+    ).field("Its items, in the order they were added.")
+    payments: list[Payment] = Loaded(
+        attrgetter("payments_by_order"), attrgetter("database_id"), _each(Payment.from_record)
+    ).field("Its payments, oldest first.")
 
     @classmethod
     def from_record(cls, record: OrderRecord) -> Order:

@@ -28,13 +28,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.schema import BaseSchema
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from gateway.db.shared import SharedConnection
+from gateway.db.connections import SharedConnection
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.dataloaders import Loaders
+from gateway.graphql.internals import CannotGetOperationTypeError, InvalidOperationTypeError
 from gateway.graphql.persisted import PersistedQueries, PersistedQueryError
 from gateway.graphql.transport import (
     GRAPHQL_RESPONSE,
@@ -87,7 +87,6 @@ class GraphQLView:
 
     Parameters:
         schema: the schema to execute.
-        cursor_key: the HMAC key for this deployment's cursors.
         persisted: the persisted-query store (automatic persisted queries, allow-list).
         graphiql: serve the GraphiQL page to browsers.
         allowed_hosts: `GATEWAY_ALLOWED_HOSTS`: when set, a request naming another host
@@ -98,7 +97,6 @@ class GraphQLView:
     def __init__(
         self,
         schema: BaseSchema,
-        cursor_key: bytes,
         persisted: PersistedQueries,
         *,
         graphiql: bool = True,
@@ -108,7 +106,6 @@ class GraphQLView:
         self.allowed_hosts = list(allowed_hosts)
         self.trust_proxy = trust_proxy
         self.schema = schema
-        self.cursor_key = cursor_key
         self.persisted = persisted
         self.graphiql_page = (
             (STATIC_DIRECTORY / "graphiql.html").read_text(encoding="utf-8") if graphiql else None
@@ -136,7 +133,7 @@ class GraphQLView:
             try:
                 result = await self.execute(context, params, request.method)
             finally:
-                await context.sessions.close()
+                await context.connection.close()
         except TransportError as refusal:
             return self.refuse(refusal, media_type, head)
         status = self.status(result, media_type, context.response.status_code)
@@ -175,15 +172,17 @@ class GraphQLView:
         observed.set_operation_name(params.operation_name)
         return params
 
-    def context(self, request: Request) -> GatewayContext:
-        sessions = SharedConnection(request.app.state.database.connect)
+    @staticmethod
+    def context(request: Request) -> GatewayContext:
+        state = request.app.state
+        connection = SharedConnection(state.database)
         return GatewayContext(
             request=request,
             response=Response(),
-            settings=request.app.state.settings,
-            sessions=sessions,
-            cursor_key=self.cursor_key,
-            loaders=Loaders.create(sessions),
+            settings=state.settings,
+            connection=connection,
+            cursor_key=state.cursor_key,
+            loaders=Loaders.create(connection),
             request_id=request_id() or new_request_id(),
         )
 

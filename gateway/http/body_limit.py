@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.http.cache_control import under
+from gateway.http.paths import under
 from gateway.http.refusals import Refusals
 
 

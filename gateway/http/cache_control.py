@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.http.paths import under
+
 NO_STORE = "private, no-store"
-
-
-def under(path: str, prefixes: Sequence[str]) -> bool:
-    """`path` is one of `prefixes` or below one (`/graphql`, `/graphql/…`; not `/graphqlx`)."""
-    return any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in prefixes)
 
 
 class NoStoreMiddleware:

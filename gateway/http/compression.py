@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.http.cache_control import under
+from gateway.http.paths import under
 
 
 class CompressionMiddleware:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.http.cache_control import under
+from gateway.http.paths import under
 from gateway.http.refusals import Refusals
 
 logger = logging.getLogger(__name__)

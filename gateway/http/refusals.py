@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import orjson
 from starlette.responses import Response
 
-from gateway.http.cache_control import under
+from gateway.http.paths import GRAPHQL_PATH, under
 
 UNAVAILABLE_MESSAGE = "Service temporarily unavailable, try again later."  # DRF's text
 RETRY_AFTER = {"Retry-After": "1"}
@@ -27,7 +27,7 @@ class Refusals:
     def __init__(
         self,
         *,
-        graphql_paths: Sequence[str] = ("/graphql",),
+        graphql_paths: Sequence[str] = (GRAPHQL_PATH,),
         endpoint_headers: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.graphql_paths = tuple(graphql_paths)

@@ -104,6 +104,13 @@ class Metrics:
             buckets=REQUEST_BUCKETS,
             registry=self.registry,
         )
+        self.compiled_fallbacks = Counter(
+            "gateway_graphql_compiled_fallbacks",
+            "myOrders operations the compiled path left to graphql-core, by reason "
+            "(gateway.graphql.fallbacks).",
+            ["reason"],
+            registry=self.registry,
+        )
         self.statement_duration = Histogram(
             "gateway_db_statement_duration_seconds",
             "Time from sending an SQL statement to the database to its result.",
@@ -115,6 +122,9 @@ class Metrics:
         method = method_label(method)
         self.requests.labels(method, route, str(status)).inc()
         self.request_duration.labels(method, route).observe(seconds)
+
+    def count_fallback(self, reason: str) -> None:
+        self.compiled_fallbacks.labels(reason).inc()
 
     def observe_operation(self, name: str | None, error_code: str | None, seconds: float) -> None:
         operation = self.operation_names.label(name)

@@ -29,7 +29,7 @@ class OrderField(enum.Enum):
 
 
 # The column each field sorts by; names come from outer-joined tables and may be NULL.
-ORDER_COLUMNS: dict[OrderField, QueryableAttribute[Any]] = {
+SORT_COLUMNS: dict[OrderField, QueryableAttribute[Any]] = {
     OrderField.ID: Order.id,
     OrderField.CREATED_AT: Order.created_at,
     OrderField.UPDATED_AT: Order.updated_at,
@@ -59,7 +59,7 @@ class OrderingKey:
 
     @property
     def column(self) -> QueryableAttribute[Any]:
-        return ORDER_COLUMNS[self.field]
+        return SORT_COLUMNS[self.field]
 
     def clause(self) -> UnaryExpression[Any]:
         """ORDER BY term; NULLs last ascending and first descending on every backend

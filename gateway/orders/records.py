@@ -82,7 +82,8 @@ class OrderRecord:
         """Build from a row of `OrderQuery.page_statement`, whose columns come in this order
         (`ORDER_COLUMNS`, `REFERENCE_COLUMNS`, `SUM_COLUMNS`, then perhaps `total_count`).
         Unpacked by position: reading 34 columns by name cost more than building the
-        record."""
+        record. Each name below is its column's label in the statement, in its place
+        (tests/core/test_page_row.py holds the two together)."""
         (
             id,
             key,
@@ -94,9 +95,9 @@ class OrderRecord:
             notes,
             created_at,
             updated_at,
-            country_id,
-            state_id,
-            city_id,
+            billing_country_id,
+            billing_state_id,
+            billing_city_id,
             billing_address,
             billing_postal_code,
             billing_national_code,
@@ -107,12 +108,12 @@ class OrderRecord:
             payment_method_code,
             shipping_method_name,
             shipping_method_code,
-            country_name,
-            country_code,
-            state_name,
-            state_country_id,
-            city_name,
-            city_state_id,
+            billing_country_name,
+            billing_country_code,
+            billing_state_name,
+            billing_state_country_id,
+            billing_city_name,
+            billing_city_state_id,
             item_count,
             item_quantity,
             items_subtotal_cents,
@@ -134,9 +135,12 @@ class OrderRecord:
             notes,
             created_at,
             updated_at,
-            None if country_id is None else CountryRecord(country_id, country_name, country_code),
-            None if state_id is None else StateRecord(state_id, state_name, state_country_id),
-            None if city_id is None else CityRecord(city_id, city_name, city_state_id),
+            None if billing_country_id is None else CountryRecord(
+                billing_country_id, billing_country_name, billing_country_code),
+            None if billing_state_id is None else StateRecord(
+                billing_state_id, billing_state_name, billing_state_country_id),
+            None if billing_city_id is None else CityRecord(
+                billing_city_id, billing_city_name, billing_city_state_id),
             billing_address,
             billing_postal_code,
             billing_national_code,

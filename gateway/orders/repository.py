@@ -1,4 +1,4 @@
-"""Running order queries. The caller owns the session."""
+"""Running order queries. The caller owns the connection (or session)."""
 
 from __future__ import annotations
 
@@ -13,30 +13,30 @@ from gateway.orders.query import OrderQuery, Window, sort_values_getter
 from gateway.orders.records import OrderRecord
 
 
-async def count_orders(session: Reader, query: OrderQuery) -> int:
-    count: int = (await execute_select(session, *query.count_execution())).scalar_one()
+async def count_orders(reader: Reader, query: OrderQuery) -> int:
+    count: int = (await execute_select(reader, *query.count_execution())).scalar_one()
     return count
 
 
-async def fetch_orders(session: Reader, query: OrderQuery, window: Window) -> list[OrderRecord]:
+async def fetch_orders(reader: Reader, query: OrderQuery, window: Window) -> list[OrderRecord]:
     """One page of orders in list order (also for `window.from_end`)."""
     if window.limit <= 0:
         return []
-    return _records(query, await execute_select(session, *query.page_execution(window)))
+    return _records(query, await execute_select(reader, *query.page_execution(window)))
 
 
 async def fetch_page(
-    session: Reader, query: OrderQuery, window: Window
+    reader: Reader, query: OrderQuery, window: Window
 ) -> tuple[list[OrderRecord], int]:
     """One page and how many orders match over all pages, in one statement while the page
     has rows; an empty page (past the end, or nothing matches) is counted on its own. An
     offset no database integer holds is past the end of any set: only counted."""
     rows: Sequence[Any] = ()
     if window.limit > 0 and window.offset <= ID_MAX:
-        result = await execute_select(session, *query.page_execution(window, counted=True))
+        result = await execute_select(reader, *query.page_execution(window, counted=True))
         rows = result.all()
     if not rows:
-        return [], await count_orders(session, query)
+        return [], await count_orders(reader, query)
     total: int = rows[0][-1]
     return _records(query, rows), total
 
@@ -47,9 +47,9 @@ def _records(query: OrderQuery, rows: Iterable[Any]) -> list[OrderRecord]:
     return [OrderRecord.from_row(row, customer_id, sort_values(row)) for row in rows]
 
 
-async def reference_exists(session: Reader, model: Any, row_id: int) -> bool:
+async def reference_exists(reader: Reader, model: Any, row_id: int) -> bool:
     """Whether a reference table (country, payment method, …) has a row with this id."""
     if not ID_MIN <= row_id <= ID_MAX:
         return False
     statement = select(model.id).where(model.id == literal(row_id, BigInteger))
-    return (await execute_select(session, statement)).first() is not None
+    return (await execute_select(reader, statement)).first() is not None

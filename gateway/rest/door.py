@@ -16,8 +16,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.http.cache_control import under
 from gateway.http.hosts import host_allowed, requested_host
+from gateway.http.paths import under
 
 # Django's defaults (SecurityMiddleware and XFrameOptionsMiddleware), as the original sends.
 X_FRAME_OPTIONS = {"X-Frame-Options": "DENY"}

@@ -108,10 +108,10 @@ async def customer_orders(request: Request) -> Response:
         headers = {**ENDPOINT_HEADERS, **extra}
         return json_response(request, status, data, indent=indent, headers=headers)
 
-    async with request.app.state.database.connect() as session:
+    async with request.app.state.database.connect() as connection:
         try:
             token = token_from_header(_header(request, b"authorization"))
-            customer = await customer_for_token(session, token)
+            customer = await customer_for_token(connection, token)
             observed.set_customer_id(customer.id)
         except AuthenticationFailed as exc:
             return answer(401, {"detail": str(exc)}, **{"WWW-Authenticate": "Token"})
@@ -122,7 +122,7 @@ async def customer_orders(request: Request) -> Response:
             return answer(405, {"detail": f'Method "{method}" not allowed.'})
 
         filters = parse_filters(params)
-        await _check_references(session, filters)
+        await _check_references(connection, filters)
         if filters.errors:
             return answer(400, filters.error_body())
         try:
@@ -136,20 +136,20 @@ async def customer_orders(request: Request) -> Response:
             ordering=ordering_keys(params),
             zone=settings.zone,
         )
-        page = await _page(request, session, query, params, customer, settings)
+        page = await _page(request, connection, query, params, customer, settings)
     return answer(200, page)
 
 
-async def _check_references(session: Reader, filters: ParsedFilters) -> None:
+async def _check_references(reader: Reader, filters: ParsedFilters) -> None:
     """ModelChoiceField's lookup: a single-id filter must name an existing row."""
     for name, row_id in filters.references.items():
-        if not await reference_exists(session, _REFERENCES[name], row_id):
+        if not await reference_exists(reader, _REFERENCES[name], row_id):
             filters.errors[name] = INVALID_REFERENCE
 
 
 async def _page(
     request: Request,
-    session: Reader,
+    reader: Reader,
     query: OrderQuery,
     params: dict[str, str],
     customer: CustomerRecord,
@@ -158,7 +158,7 @@ async def _page(
     """DRF's LimitOffsetPagination: the page and the count (one statement, see
     `fetch_page`)."""
     limit, offset = page_window(params, settings.rest_default_limit, settings.rest_max_limit)
-    records, count = await fetch_page(session, query, Window(limit=limit, offset=offset))
+    records, count = await fetch_page(reader, query, Window(limit=limit, offset=offset))
     url = links.absolute_uri(request, ORDERS_PATH, trust_proxy=settings.trust_proxy)
     rendered_customer = customer_item(customer)
     return {

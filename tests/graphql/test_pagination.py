@@ -257,7 +257,6 @@ async def test_total_count_is_counted_only_when_selected(post, orders):
 
     assert plain == {"myOrders": {"nodes": [{"key": "o6"}, {"key": "o4"}]}}
     assert counted == {"myOrders": {"totalCount": 7, "nodes": [{"key": "o6"}, {"key": "o4"}]}}
-    # the count rides on the page's statement: no statement more, one subquery more
-    assert with_count.count == without_count.count
+    # (on the compiled path the count rides on the page's statement: test_compiled.py)
     assert not any("count(shop_order.id)" in s for s in without_count.statements)
     assert len([s for s in with_count.statements if "count(shop_order.id)" in s]) == 1

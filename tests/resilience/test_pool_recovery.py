@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.db.core import execute_select
 from gateway.settings import load_settings
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
 
@@ -38,7 +39,7 @@ async def slow(request: Request) -> JSONResponse:
     seconds = float(request.query_params["seconds"])
     async with request.app.state.database.connect() as connection:
         for _ in range(int(request.query_params.get("times", "1"))):
-            await connection.execute(SLEEP, {"seconds": seconds})
+            await execute_select(connection, SLEEP, {"seconds": seconds})
     return JSONResponse({"slept": seconds})
 
 

@@ -1,16 +1,23 @@
 """How each door answers when the database is unavailable mid-request (pool exhausted,
 statement cancelled, connection refused): 503 + `Retry-After`, the driver's message kept out
-of the body. Any other database error stays a masked 500."""
+of the body. Any other database error stays a masked 500.
+
+The failures are raised where the database layer runs the statement that reads orders (an
+engine event), so they take the path a real outage takes: translated by `gateway.db.errors`,
+then mapped by each transport."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
+from sqlalchemy import event
 from sqlalchemy import exc as sa
+from starlette.applications import Starlette
 
+from tests.app_client import Served
 from tests.factories import add_customer, add_order
 from tests.leaks import assert_no_leak
 
@@ -43,20 +50,27 @@ async def customer(session: Any) -> None:
     await session.commit()
 
 
-def failing(monkeypatch: pytest.MonkeyPatch, target: str, make: Any) -> None:
-    async def fail(*args: Any, **kwargs: Any) -> Any:
-        raise make()
+def failing_order_reads(app: Starlette, make: Callable[[], Exception]) -> list[str]:
+    """Every statement that reads the orders table fails with `make()` as it is sent; the
+    returned list holds the statements tried."""
+    tried: list[str] = []
 
-    monkeypatch.setattr(target, fail)
+    @event.listens_for(app.state.database.engine.sync_engine, "before_cursor_execute")
+    def fail(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM shop_order" in statement:
+            tried.append(statement)
+            raise make()
+
+    return tried
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
 async def test_rest_answers_503_with_its_usual_headers(
-    client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch, failure: str
+    served: Served, customer: None, failure: str
 ) -> None:
-    failing(monkeypatch, "gateway.rest.routes.fetch_page", FAILURES[failure])
+    failing_order_reads(served.app, FAILURES[failure])
 
-    response = await client.get(ORDERS, headers=AUTH)
+    response = await served.client.get(ORDERS, headers=AUTH)
 
     assert response.status_code == 503
     assert response.content == b'{"detail":"' + UNAVAILABLE.encode() + b'"}'
@@ -71,25 +85,25 @@ async def test_rest_answers_503_with_its_usual_headers(
 
 
 async def test_rest_keeps_other_database_errors_a_masked_500(
-    client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch
+    served: Served, customer: None
 ) -> None:
     def missing_table() -> sa.ProgrammingError:
         return sa.ProgrammingError("SELECT x FROM gone", {}, Exception("no such table: gone"))
 
-    failing(monkeypatch, "gateway.rest.routes.fetch_page", missing_table)
+    failing_order_reads(served.app, missing_table)
 
-    response = await client.get(ORDERS, headers=AUTH)
+    response = await served.client.get(ORDERS, headers=AUTH)
 
     assert (response.status_code, response.json()) == (500, {"detail": "A server error occurred."})
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
 async def test_graphql_answers_503_and_service_unavailable(
-    client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch, failure: str
+    served: Served, customer: None, failure: str
 ) -> None:
-    failing(monkeypatch, "gateway.graphql.schema.fetch_orders", FAILURES[failure])
+    failing_order_reads(served.app, FAILURES[failure])
 
-    response = await client.post(
+    response = await served.client.post(
         "/graphql", json={"query": '{ me { databaseId } myOrder(key: "K") { key } }'}, headers=AUTH
     )
 
@@ -111,21 +125,14 @@ async def test_graphql_answers_503_and_service_unavailable(
 
 @pytest.mark.parametrize("counted", [False, True], ids=["page", "page and count"])
 async def test_a_compiled_page_waits_on_an_unavailable_database_once(
-    client: httpx.AsyncClient, customer: None, monkeypatch: pytest.MonkeyPatch, counted: bool
+    served: Served, customer: None, counted: bool
 ) -> None:
     # given a database that times out on every page statement
-    attempts: list[str] = []
-
-    async def timing_out(*args: Any, **kwargs: Any) -> Any:
-        attempts.append("page")
-        raise canceled_statement()
-
-    monkeypatch.setattr("gateway.graphql.schema.fetch_orders", timing_out)
-    monkeypatch.setattr("gateway.graphql.schema.fetch_page", timing_out)
+    attempts = failing_order_reads(served.app, canceled_statement)
     count = "totalCount " if counted else ""
 
     # when a page the compiled path answers is asked for
-    response = await client.post(
+    response = await served.client.post(
         "/graphql",
         json={"query": f"{{ __typename orders: myOrders {{ {count}nodes {{ key }} }} }}"},
         headers=AUTH,
@@ -133,7 +140,7 @@ async def test_a_compiled_page_waits_on_an_unavailable_database_once(
 
     # then the statement was tried once (no second run by graphql-core), and the answer is
     # graphql-core's for a failed non-null root field: no data, one coded error
-    assert attempts == ["page"]
+    assert len(attempts) == 1
     assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
     assert response.json() == {
         "data": None,

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.app import create_app
+from gateway.graphql.cursors import MAC_SIZE, encode_cursor
 from gateway.graphql.ids import encode_global_id
-from gateway.orders.cursor import MAC_SIZE, encode_cursor
 from gateway.settings import Settings
 from tests.factories import OrderRow, Shop, delete_everything, insert_shop
 from tests.strategies import shops

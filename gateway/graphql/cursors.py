@@ -1,9 +1,11 @@
-"""Opaque keyset cursors: an ordering's sort values, signed so clients cannot forge them.
+"""Opaque keyset cursors of GraphQL pages (REST pages by offset): an ordering's sort values,
+signed so clients cannot forge them.
 
 A cursor is urlsafe base64 (unpadded) of `MAC || payload`, where the payload is compact JSON
 `[signature, values]` and the MAC is HMAC-SHA-256 (first 16 bytes) of the payload under the
-deployment's key. The signature names the ordering, so a cursor made under another
-`orderBy` is refused; each value is tagged with its type, so decoding restores the exact
+deployment's key, which the app's wiring provides (`gateway.cursor_secret`, read in the
+lifespan). The signature names the ordering, so a cursor made under another `orderBy` is
+refused; each value is tagged with its type, so decoding restores the exact
 Python value (an `int`, `str`, `None`, `Decimal` or aware `datetime`) the keyset needs.
 
 A cursor only positions a page inside a query that is already scoped to one customer: it
@@ -16,28 +18,20 @@ import base64
 import binascii
 import hashlib
 import hmac
-import logging
-import os
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from gateway.errors import BadUserInput, ConfigurationError
+from gateway.errors import BadUserInput
 from gateway.orders.ordering import OrderingKey
-from gateway.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 MAC_SIZE = 16
 # Far beyond any real cursor (ten keys of short values); bounds the work spent on garbage.
 MAX_CURSOR_LENGTH = 2_000
 INVALID_CURSOR = "Invalid cursor: it was not issued for this ordering, or it was altered."
-SECRET_FILE_NAME = "cursor-secret"
 
 
 def ordering_signature(ordering: Sequence[OrderingKey]) -> str:
@@ -112,47 +106,3 @@ def decode_cursor(key: bytes, signature: str, cursor: str) -> tuple[Any, ...]:
         return tuple(_untagged(item) for item in items)
     except (ValueError, TypeError, InvalidOperation):
         raise BadUserInput(INVALID_CURSOR) from None
-
-
-def cursor_key(settings: Settings) -> bytes:
-    """The HMAC key for cursors.
-
-    `cursor_secret` when set (every process of a deployment must share it). Otherwise the
-    embedded demo database keeps a random secret in `cursor-secret` beside its file, so
-    cursors survive restarts and are shared by its workers. Anything else gets a random
-    per-process key, with a warning: its cursors break on restart and across workers.
-    """
-    if settings.cursor_secret:
-        return settings.cursor_secret.encode("utf-8")
-    if settings.is_demo:
-        return _stored_secret(settings.demo_path.parent / SECRET_FILE_NAME)
-    logger.warning(
-        "GATEWAY_CURSOR_SECRET is not set: using a random key for this process; GraphQL "
-        "cursors will not survive a restart and are not shared between workers"
-    )
-    return secrets.token_bytes(32)
-
-
-def _stored_secret(path: Path) -> bytes:
-    """Read the secret at `path`, creating it (mode 0600) first if it does not exist.
-
-    The secret is written to a private temporary file that is then hard-linked into place:
-    the link is atomic and fails if the file exists, so workers starting together agree on
-    one secret and none ever reads a half-written file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_hex(32))
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process was first; use its secret
-        finally:
-            temporary.unlink()
-    secret = path.read_text(encoding="ascii").strip()
-    if not secret:
-        raise ConfigurationError(f"{path} is empty; delete it to generate a new cursor secret")
-    return secret.encode("ascii")

@@ -1,25 +1,17 @@
-"""`gateway/orders/cursor.py`: signed, typed, bound to the ordering; the key's sources."""
+"""`gateway/graphql/cursors.py`: signed, typed, bound to the ordering."""
 
 import base64
 import hashlib
 import hmac
-import logging
-import stat
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from gateway.errors import BadUserInput
+from gateway.graphql.cursors import decode_cursor, encode_cursor, ordering_signature
 from gateway.orders import OrderField, OrderingKey
-from gateway.orders.cursor import (
-    cursor_key,
-    decode_cursor,
-    encode_cursor,
-    ordering_signature,
-)
 from gateway.orders.ordering import complete_ordering
-from gateway.settings import DEMO_DATABASE_URL, load_settings
 
 KEY = b"k" * 32
 SIGNATURE = "-created_at,-id"
@@ -91,34 +83,3 @@ def test_a_signed_payload_with_unknown_values_is_refused():
 
     with pytest.raises(BadUserInput, match="Invalid cursor"):
         decode_cursor(KEY, SIGNATURE, cursor)
-
-
-def test_the_key_is_the_configured_secret(tmp_path):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path}/s.sqlite3", cursor_secret="xyz")
-    assert cursor_key(settings) == b"xyz"
-
-
-def test_without_a_secret_another_database_gets_a_random_key_and_a_warning(tmp_path, caplog):
-    settings = load_settings(database_url=f"sqlite:///{tmp_path}/s.sqlite3")
-
-    with caplog.at_level(logging.WARNING, logger="gateway.orders.cursor"):
-        first, second = cursor_key(settings), cursor_key(settings)
-
-    assert first != second
-    assert len(first) == 32
-    assert "GATEWAY_CURSOR_SECRET is not set" in caplog.text
-
-
-def test_the_demo_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the demo database is a path relative to the project
-    settings = load_settings(database_url=DEMO_DATABASE_URL)
-    assert settings.is_demo
-
-    first = cursor_key(settings)
-    second = cursor_key(settings)
-
-    secret_file = tmp_path / ".gateway" / "cursor-secret"
-    assert first == second == secret_file.read_text().encode()
-    assert len(first) == 64
-    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
-    assert sorted(p.name for p in secret_file.parent.iterdir()) == ["cursor-secret"]

@@ -40,8 +40,8 @@ def test_the_demo_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatc
 
 
 async def test_the_app_reads_the_key_in_its_lifespan_not_when_it_is_built(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the embedded default is a path relative to the project
-    app = create_app(load_settings())
+    monkeypatch.chdir(tmp_path)  # the demo database is a path relative to the project
+    app = create_app(load_settings(database_url=DEMO_DATABASE_URL))
     secret_file = tmp_path / ".gateway" / "cursor-secret"
 
     # when the app is built, nothing is read or written; when it starts, the key is there

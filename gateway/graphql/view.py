@@ -76,8 +76,8 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def refused(message: str, code: str) -> ExecutionResult:
-    """A request error the view itself raises; its code describes the request."""
+def request_error(message: str, code: str) -> ExecutionResult:
+    """A request error the view itself answers; its code describes the request."""
     observed.set_error_code(code)
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
@@ -140,9 +140,8 @@ class GraphQLView:
         return self.respond(result, media_type, status, context.response.headers, head=head)
 
     def refuse(self, refusal: TransportError, media_type: str, head: bool) -> Response:
-        observed.set_error_code(refusal.code)
-        error = GraphQLError(refusal.message, extensions={"code": refusal.code})
-        result = ExecutionResult(data=None, errors=[error])
+        """The answer to a request that is not a GraphQL request: its own status."""
+        result = request_error(refusal.message, refusal.code)
         return self.respond(result, media_type, refusal.status, refusal.headers, head=head)
 
     def wants_graphiql(self, request: Request) -> bool:
@@ -194,7 +193,7 @@ class GraphQLView:
         try:
             document = self.persisted.resolve(params.query, params.extensions, params.document_id)
         except PersistedQueryError as exc:
-            return refused(exc.message, exc.code)
+            return request_error(exc.message, exc.code)
         if document is None:
             raise TransportError(400, "The request has no query.", "BAD_REQUEST")
         allowed: Collection[OperationType] = (
@@ -212,7 +211,7 @@ class GraphQLView:
             # graphql-core's own wording for GetOperation()'s request errors.
             name = exc.operation_name
             message = "Must provide an operation." if name is None else exc.as_http_error_reason()
-            return refused(message, OPERATION_RESOLUTION_FAILURE)
+            return request_error(message, OPERATION_RESOLUTION_FAILURE)
         except InvalidOperationTypeError as exc:
             reason = exc.as_http_error_reason(method)  # "mutations are not allowed when using GET"
             raise method_not_allowed(f"{reason[:1].upper()}{reason[1:]}.") from None

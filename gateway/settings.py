@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         database_schema: PostgreSQL schema holding the shop's tables (its `search_path`);
             empty: the server's default (`public`).
         db_pool_size, db_max_overflow, db_pool_timeout: PostgreSQL connection pool sizing.
+        db_prepared_statements: `false` behind PgBouncer in transaction pooling (before
+            PgBouncer 1.21): no start-up parameters PgBouncer refuses and no prepared
+            statement kept from one statement to the next (each is prepared unnamed right
+            before it runs); `statement_timeout` is then enforced by the driver (a cancel
+            request) and `database_schema` is written into each statement. `true`:
+            statements are prepared once per connection and cached.
         sqlite_busy_timeout: seconds SQLite waits for a lock before failing.
         cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
             it. Empty: the demo database keeps a generated one beside its file; otherwise
@@ -71,9 +77,13 @@ class Settings(BaseSettings):
         gzip_minimum_size: responses of at least this many bytes are gzip-compressed for
             clients that accept it (never the legacy REST endpoint); 0: no compression.
         graceful_timeout: seconds a stopping process lets in-flight requests finish.
-        statement_timeout: seconds one SQL statement may run before the database cancels it
-            (PostgreSQL `statement_timeout`; SQLite: the statement is interrupted); the
-            request answers 503. 0: no limit.
+        statement_timeout: seconds one SQL statement may run before it is cancelled
+            (PostgreSQL: the session's `statement_timeout`, which takes precedence over one
+            set for the role or database; behind PgBouncer the driver cancels it; SQLite:
+            the statement is interrupted); the request answers 503. 0: the gateway sets no
+            limit, so PostgreSQL's own `statement_timeout` applies (postgresql.conf,
+            `ALTER ROLE|DATABASE … SET`; none by default), and SQLite's statements run
+            unbounded.
         request_timeout: seconds a whole request may take; past it the service answers 503
             with `Retry-After` instead of keeping the client waiting. 0: no limit.
         max_body_bytes: largest request body accepted on `/graphql` and under `/api/`;
@@ -117,6 +127,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
     db_pool_timeout: float = Field(default=5.0, gt=0)
+    db_prepared_statements: bool = True
     sqlite_busy_timeout: float = Field(default=5.0, ge=0)
     cursor_secret: str = ""
     # Operations: logs, browsers, compression, shutdown.

@@ -22,7 +22,7 @@ from gateway.db.bootstrap import create_tables
 from gateway.db.engine import create_engine, create_session_factory
 from gateway.settings import Settings, load_settings
 from tests.app_client import Served, serve
-from tests.processes import Server, start_serve
+from tests.gateway_process import GatewayServer, start_serve
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
 POSTGRES_SKIP = "GATEWAY_TEST_POSTGRES_URL is not set: PostgreSQL half of the suite skipped"
@@ -100,12 +100,12 @@ def client(served: Served) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+def start_server(tmp_path: Path) -> Iterator[Callable[..., GatewayServer]]:
     """Starts `python -m gateway serve` (`start(*args, cwd=…, env=…)`); every server it
     started is stopped at the end, whatever happened."""
-    servers: list[Server] = []
+    servers: list[GatewayServer] = []
 
-    def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Server:
+    def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> GatewayServer:
         output = tmp_path / f"serve-{len(servers)}.out"
         server = start_serve(*args, cwd=cwd, output=output, env=env)
         servers.append(server)

@@ -1,86 +1,143 @@
-"""`gateway serve` as a real process, for the tests that need the real server: started in a
-folder of the test's, on a free port, and stopped (workers included) whatever happened."""
+"""Servers a test starts itself (PgBouncer, HAProxy, Redis, `gateway serve`), each in its own
+process group on its own free port, and stopped by that group's id.
+
+PgBouncer refuses to run as root: as root it runs as the `postgres` user, like the
+throwaway PostgreSQL servers of `tests/pg_server.py`.
+"""
 
 from __future__ import annotations
 
 import os
-import re
+import shutil
 import signal
 import socket
 import subprocess
-import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import httpx
 import pytest
 
-STARTUP_SECONDS = 120  # seeding the demo data on a loaded CI machine included
-TOKEN = re.compile(r"^Demo token:\s+([0-9a-f]{40})$", re.MULTILINE)
-GRAPHIQL_LINK = re.compile(r"^GraphiQL:\s+(\S+)$", re.MULTILINE)
+from tests.pg_server import free_port
 
 
-@dataclass
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    output: Path
+    """One process group: `start()` waits until `port` accepts connections; `stop()` sends
+    `signal` to the group and waits; `kill()` ends it at once.
+
+    Parameters:
+        name: for messages and the log file's name.
+        command: the program and its arguments.
+        port: where it listens.
+        folder: where its log (and whatever the caller writes) lives.
+        env: its environment (default: this process's).
+        user: run as this user (through `runuser`) when the tests run as root.
+        home: a folder of its own (configuration), removed by `destroy()`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        port: int,
+        folder: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        user: str | None = None,
+        home: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.home = home
+        self.command = list(command)
+        if user is not None and os.geteuid() == 0:
+            self.command = ["runuser", "-u", user, "--", *self.command]
+        self.port = port
+        self.log = folder / f"{name}.log"
+        self.env = dict(env) if env is not None else None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                self.command, stdout=output, stderr=subprocess.STDOUT, env=self.env,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"{self.name} did not start:\n{self.tail()}")
+            time.sleep(0.05)
+
+    def tail(self, characters: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
 
     @property
-    def stdout(self) -> str:
-        return self.output.read_text(encoding="utf-8", errors="replace")
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if not self.running:
+            return
+        assert self.process is not None
+        os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
-    def wait_until_ready(self) -> None:
-        """Until `/readyz` answers 200; fails with the output if the process dies."""
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"serve exited with {self.process.returncode}:\n{self.stdout}")
-            try:
-                if httpx.get(self.url("/readyz"), timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"serve was not ready after {STARTUP_SECONDS}s:\n{self.stdout}")
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
 
-    def stop(self) -> None:
-        """SIGTERM to the whole process group (workers included), SIGKILL if it lingers."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
+    def destroy(self) -> None:
+        """Stopped (killed if it will not stop) and its folder removed."""
+        self.stop(timeout=10)
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def pgbouncer_ini(
+    databases: Mapping[str, str], settings: Mapping[str, str], folder: Path, port: int
+) -> str:
+    """A pgbouncer.ini: `databases` (name -> connection string) and `settings`, plus where
+    this one listens, logs and finds its (trust) users."""
+    local = {
+        "listen_addr": "127.0.0.1",
+        "listen_port": str(port),
+        "unix_socket_dir": "",
+        "auth_type": "trust",
+        "auth_file": str(folder / "userlist.txt"),
+        "logfile": "",
+        "pidfile": "",
+    }
+    lines = ["[databases]", *(f"{name} = {spec}" for name, spec in databases.items())]
+    lines += ["", "[pgbouncer]", *(f"{k} = {v}" for k, v in ({**settings, **local}).items())]
+    return "\n".join(lines) + "\n"
 
 
-def environment(**variables: str) -> dict[str, str]:
-    """This environment without `GATEWAY_*` (so only the test's own settings count)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    return env | {"PYTHONUNBUFFERED": "1"} | variables
-
-
-def start_serve(*args: str, cwd: Path, output: Path, env: dict[str, str] | None = None) -> Server:
-    """`python -m gateway serve --port <free> ARGS…` in `cwd`, its output to `output`."""
+def pgbouncer(
+    name: str, databases: Mapping[str, str], settings: Mapping[str, str], folder: Path
+) -> Server:
+    """A PgBouncer (Debian's) with this configuration, not yet started."""
+    binary = shutil.which("pgbouncer")
+    if binary is None:
+        pytest.fail("pgbouncer is not installed (.ci/run installs Debian's package)")
+    # Not under pytest's folders: those are private to root, and PgBouncer runs as postgres.
+    home = Path(tempfile.mkdtemp(prefix=f"gw-{name}-"))
     port = free_port()
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port), *args],
-            cwd=cwd,
-            env=env or environment(),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stop() reaches workers too
-        )
-    return Server(process, port, output)
+    (home / "userlist.txt").write_text('"postgres" ""\n')
+    ini = home / "pgbouncer.ini"
+    ini.write_text(pgbouncer_ini(databases, settings, home, port))
+    if os.geteuid() == 0:
+        for path in (home, home / "userlist.txt", ini):
+            shutil.chown(path, user="postgres", group="postgres")
+    return Server(name, [binary, str(ini)], port, folder, user="postgres", home=home)

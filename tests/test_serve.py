@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.settings import Settings
 from tests.conftest import POSTGRES_URL, asyncpg_dsn
-from tests.processes import GRAPHIQL_LINK, TOKEN, environment, free_port
+from tests.gateway_process import GRAPHIQL_LINK, TOKEN, environment
+from tests.pg_server import free_port
 
 
 def serve_once(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:

@@ -78,13 +78,14 @@ def test_unrelated_gateway_variables_are_ignored(monkeypatch):
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://user@host/db", "postgresql+asyncpg://user@host/db"),
-        ("postgres://user@host/db", "postgresql+asyncpg://user@host/db"),
-        ("postgresql://user:s3cret@host:6543/db", "postgresql+asyncpg://user:s3cret@host:6543/db"),
+        # libpq's URIs are kept as written (asyncpg reads them as libpq does)
+        ("postgresql://user@host/db", "postgresql://user@host/db"),
+        ("postgres://user@h1:5432,h2:5432/db", "postgres://user@h1:5432,h2:5432/db"),
+        ("  postgresql://user@host/db?sslmode=require  ", "postgresql://user@host/db?sslmode=require"),
+        # SQLAlchemy's spelling keeps working
         ("postgresql+asyncpg://user@host/db", "postgresql+asyncpg://user@host/db"),
-        ("postgresql://user@host/db?sslmode=require", "postgresql+asyncpg://user@host/db?ssl=require"),
-        ("postgres://u@h/db?sslmode=verify-full", "postgresql+asyncpg://u@h/db?ssl=verify-full"),
-        ("  postgresql://user@host/db  ", "postgresql+asyncpg://user@host/db"),
+        ("postgresql+asyncpg://u:s3cret@host:6543/db", "postgresql+asyncpg://u:s3cret@host:6543/db"),
+        ("postgresql+asyncpg://u@h/db?sslmode=verify-full", "postgresql+asyncpg://u@h/db?ssl=verify-full"),
         ("sqlite:///shop.sqlite3", "sqlite+aiosqlite:///shop.sqlite3"),
         ("sqlite:///data/shop.sqlite3", "sqlite+aiosqlite:///data/shop.sqlite3"),
         ("sqlite:////var/lib/shop.sqlite3", "sqlite+aiosqlite:////var/lib/shop.sqlite3"),
@@ -156,6 +157,10 @@ def test_header_names_and_hosts_are_read_as_lists(monkeypatch):
         ("GATEWAY_DATABASE_URL", "mysql://u@h/db", "GATEWAY_DATABASE_URL: unsupported database"),
         ("GATEWAY_DATABASE_URL", "not a url", "GATEWAY_DATABASE_URL: not a database URL"),
         ("GATEWAY_CORS_ALLOW_HEADERS", "X Bad", "GATEWAY_CORS_ALLOW_HEADERS: not a header name"),
+        ("GATEWAY_DATABASE_URL", "postgresql://h1:5432,h2:x/db",
+         "GATEWAY_DATABASE_URL: not a host[:port] in the database URL: 'h2:x'"),
+        ("GATEWAY_DATABASE_URL", "postgresql://h/db?sslmode=on",
+         "GATEWAY_DATABASE_URL: sslmode='on' in the database URL; use one of"),
         ("GATEWAY_DATABASE_SCHEMA", "a;drop", "GATEWAY_DATABASE_SCHEMA: String should match"),
         ("GATEWAY_REST_DEFAULT_LIMIT", "500",
          "GATEWAY_REST_DEFAULT_LIMIT (500) must not exceed GATEWAY_REST_MAX_LIMIT (100)"),

@@ -28,8 +28,9 @@ from gateway.errors import DatabaseUnavailable
 UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 # 40001 serialization_failure: the service only reads, so on its statements this is a hot
 # standby cancelling a query that conflicts with recovery ("canceling statement due to
-# conflict with recovery"); the same read succeeds when retried.
-UNAVAILABLE_SQLSTATES = frozenset({"40001"})
+# conflict with recovery"); the same read succeeds when retried. 40P01 deadlock_detected: the
+# same, for a read deadlocked with the standby's replay (a buffer pin).
+UNAVAILABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # SQLite primary result codes (`sqlite_errorcode & 0xFF`): busy and locked (another writer
 # holds the lock past the busy timeout), interrupted (the statement timeout), cannot open
 # (the file or its folder is away). SQLite raises OperationalError for mistakes in the SQL

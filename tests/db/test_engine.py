@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db.engine import create_engine
@@ -61,3 +61,45 @@ async def test_postgresql_engine_uses_the_schema_and_a_sized_pool(engine, settin
     assert engine.pool.size() == 10
     assert engine.pool._max_overflow == 5  # the pool offers no public accessor
     assert engine.pool._pre_ping is True
+
+
+@pytest.mark.parametrize("backend", [POSTGRESQL])
+@pytest.mark.parametrize("prepared_statements", [True, False])
+async def test_without_prepared_statements_nothing_outlives_a_statement(
+    engine, settings, prepared_statements
+):
+    # given the service's engine, with or without prepared statements (PgBouncer's mode)
+    service = create_engine(
+        settings.model_copy(update={"db_prepared_statements": prepared_statements}),
+        read_only=True,
+    )
+    try:
+        async with service.connect() as connection:
+            # when the same statement runs twice on one connection
+            for _ in range(2):
+                await connection.execute(select(ApiToken.key).where(ApiToken.customer_id == 1))
+            raw = (await connection.get_raw_connection()).driver_connection
+            named = await raw.fetchval("SELECT count(*) FROM pg_prepared_statements")
+            startup = {
+                name: await raw.fetchval(f"SHOW {name}")
+                for name in ("statement_timeout", "search_path", "application_name")
+            }
+    finally:
+        await service.dispose()
+
+    # then with prepared statements the server keeps them (named, cached) and the session
+    # carries the timeout and schema; without, no statement is kept and only the name is sent
+    if prepared_statements:
+        assert named > 0
+        assert startup == {
+            "statement_timeout": "5s",
+            "search_path": settings.database_schema,
+            "application_name": "shop-gateway",
+        }
+    else:
+        assert named == 0
+        assert startup == {
+            "statement_timeout": "0",
+            "search_path": '"$user", public',
+            "application_name": "shop-gateway",
+        }

@@ -58,6 +58,7 @@ UNAVAILABLE = [
     asyncpg.AdminShutdownError("terminating connection due to administrator command"),
     asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     asyncpg.SerializationError("canceling statement due to conflict with recovery"),
+    asyncpg.DeadlockDetectedError("canceling statement due to conflict with recovery"),
     asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     asyncpg.exceptions.TargetServerAttributeNotMatched("None of the hosts match"),
     wrapped(asyncpg.QueryCanceledError("canceling statement due to statement timeout")),

@@ -5,15 +5,19 @@ connection usable."""
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.errors import DatabaseUnavailable
 from gateway.settings import Settings, load_settings
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
 
 LIMIT = 0.3
 # Several seconds of work on each backend, far past the limit.
@@ -73,3 +77,50 @@ async def test_postgresql_sessions_carry_the_limit_in_milliseconds() -> None:
             assert (await connection.execute(text("SHOW statement_timeout"))).scalar() == "2500ms"
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def database_with_its_own_timeout() -> AsyncIterator[str]:
+    """A database whose DBA set `statement_timeout` (ALTER DATABASE … SET): its URL."""
+    name = f"gw_timeout_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f"ALTER DATABASE \"{name}\" SET statement_timeout = '250ms'")
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)
+@pytest.mark.parametrize(
+    ("gateway_timeout", "prepared_statements", "in_force"),
+    [
+        (0, True, "250ms"),  # 0: the gateway sets none; the database's applies
+        (2.5, True, "2500ms"),  # the session's setting takes precedence over the database's
+        (2.5, False, "250ms"),  # behind PgBouncer nothing is sent: the database's applies too
+    ],
+)
+async def test_the_gateways_timeout_and_the_databases_own(
+    database_with_its_own_timeout: str,
+    gateway_timeout: float,
+    prepared_statements: bool,
+    in_force: str,
+) -> None:
+    settings = load_settings(
+        database_url=database_with_its_own_timeout,
+        statement_timeout=gateway_timeout,
+        db_prepared_statements=prepared_statements,
+    )
+    engine = create_engine(settings, read_only=True)
+    try:
+        async with engine.connect() as connection:
+            shown = (await connection.execute(text("SHOW statement_timeout"))).scalar()
+            # then a statement past the timeout in force is cancelled, as "unavailable"
+            with pytest.raises(DatabaseUnavailable):
+                await execute_select(connection, text("SELECT pg_sleep(4)"))
+    finally:
+        await engine.dispose()
+    assert shown == in_force

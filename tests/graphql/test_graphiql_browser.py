@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.processes import GRAPHIQL_LINK, TOKEN
+from tests.gateway_process import GRAPHIQL_LINK, TOKEN
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

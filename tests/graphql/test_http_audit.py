@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import environment
+from tests.gateway_process import environment
 
 AUDIT = Path(__file__).parent / "http_audit"
 NPM = shutil.which("npm")

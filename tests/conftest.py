@@ -1,27 +1,24 @@
 """Fixtures shared by the suite.
 
-Every database-touching test runs twice: on a fresh SQLite file and on a fresh PostgreSQL
-schema. The PostgreSQL half needs `GATEWAY_TEST_POSTGRES_URL`; without it, it is skipped
-with that reason (shown in pytest's summary), never silently.
+Every database-touching test runs twice: on its own SQLite file and on its own PostgreSQL
+schema (`tests/databases.py`). The PostgreSQL half needs `GATEWAY_TEST_POSTGRES_URL`;
+without it, it is skipped with that reason (shown in pytest's summary), never silently.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.db.bootstrap import create_tables
 from gateway.db.engine import create_engine, create_session_factory
 from gateway.settings import Settings, load_settings
 from tests.app_client import Served, serve
+from tests.databases import PostgresSchemas, SqliteTemplate, empty_schema
 from tests.gateway_process import GatewayServer, start_serve
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
@@ -38,39 +35,54 @@ SQLITE_ONLY = pytest.mark.parametrize("backend", [BACKENDS[0]])
 POSTGRESQL_ONLY = pytest.mark.parametrize("backend", [BACKENDS[1]])
 
 
-def asyncpg_dsn(url: str) -> str:
-    """A plain libpq-style DSN for asyncpg from a SQLAlchemy URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[PostgresSchemas]:
+    schemas = PostgresSchemas(POSTGRES_URL)
+    yield schemas
+    schemas.drop_all()
+
+
 @pytest.fixture
-async def settings(backend: str, tmp_path: Path) -> AsyncIterator[Settings]:
-    """Settings for an empty database of the backend: a SQLite file or a PostgreSQL schema
-    created for this test and dropped after it."""
+async def settings(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Settings]:
+    """Settings for the test's own database: a SQLite file or a PostgreSQL schema. It holds
+    the ten tables, empty, when the test uses `engine` (directly or through `session`,
+    `client`, …): a copy of tables built once per session (`tests/databases.py`). Otherwise
+    it is empty, for tests that create tables, apply the shop's DDL or start on nothing."""
+    with_tables = "engine" in request.fixturenames
     if backend == "sqlite":
-        yield load_settings(database_url=f"sqlite:///{tmp_path / 'shop.sqlite3'}")
-        return
-    schema = f"gw_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
-    try:
-        await connection.execute(f'CREATE SCHEMA "{schema}"')
-        yield load_settings(database_url=POSTGRES_URL, database_schema=schema)
-    finally:
-        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await connection.close()
+        path = tmp_path / "shop.sqlite3"
+        if with_tables:
+            request.getfixturevalue("sqlite_template").copy_to(path)
+        yield load_settings(database_url=f"sqlite:///{path}")
+    elif with_tables:
+        schemas: PostgresSchemas = request.getfixturevalue("postgres_schemas")
+        schema = await schemas.take()
+        try:
+            yield load_settings(database_url=POSTGRES_URL, database_schema=schema)
+        finally:
+            await schemas.give_back(schema)
+    else:
+        async with empty_schema(POSTGRES_URL) as schema:
+            yield load_settings(database_url=POSTGRES_URL, database_schema=schema)
 
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """An engine on the test database, with the legacy tables created."""
+    """An engine on the test's database, whose ten tables exist (see `settings`)."""
     engine = create_engine(settings)
-    await create_tables(engine)
     yield engine
     await engine.dispose()
 

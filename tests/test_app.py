@@ -3,29 +3,16 @@ lacks a table or column the gateway reads."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.app import create_app
 from gateway.db.models import Base
 from gateway.db.schema_check import required_columns
 from gateway.settings import Settings, load_settings
+from tests.app_client import serve
 from tests.pg_server import free_port
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on the whole app for `settings`, lifespan running."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
 
 
 async def test_healthz_says_the_process_is_alive(client):
@@ -49,12 +36,12 @@ async def test_readyz_is_503_while_postgresql_is_unreachable_and_the_app_keeps_a
     port = free_port()  # nothing listens there
     settings = load_settings(database_url=f"postgresql://postgres@127.0.0.1:{port}/shop")
 
-    async with serve(settings) as client:
+    async with serve(settings) as served:
         # When readiness is asked twice
-        first = await client.get("/readyz")
-        second = await client.get("/readyz")
+        first = await served.client.get("/readyz")
+        second = await served.client.get("/readyz")
         # Then both say 503 in JSON, without internals, and liveness still answers
-        alive = await client.get("/healthz")
+        alive = await served.client.get("/healthz")
 
     for response in (first, second):
         assert response.status_code == 503
@@ -68,10 +55,10 @@ async def test_readyz_is_503_when_the_sqlite_folder_is_missing(tmp_path: Path):
     missing = tmp_path / "no-such-folder" / "shop.sqlite3"
     settings = load_settings(database_url=f"sqlite:///{missing}")
 
-    async with serve(settings) as client:
+    async with serve(settings) as served:
         # When readiness is asked
-        response = await client.get("/readyz")
-        alive = await client.get("/healthz")
+        response = await served.client.get("/readyz")
+        alive = await served.client.get("/healthz")
 
     # Then it is 503 in JSON, nothing was created, and liveness still answers
     assert response.status_code == 503

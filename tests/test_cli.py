@@ -98,6 +98,7 @@ def test_both_entry_points_run_the_same_main():
     assert "sys.exit(main())" in (Path(gateway.__file__).parent / "__main__.py").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 @pytest.mark.parametrize("command", [(), ("token", "create")], ids=["top", "token create"])
 def test_help_from_each_entry_point(entry, command):
@@ -135,6 +136,7 @@ def test_invalid_settings_exit_2_with_one_line(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_invalid_settings_exit_code_of_the_process(tmp_path):
     env = clean_environment() | {"GATEWAY_PORT": "eighty"}
 

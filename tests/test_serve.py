@@ -20,9 +20,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.settings import Settings
-from tests.conftest import POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_URL
+from tests.databases import asyncpg_dsn
 from tests.gateway_process import GRAPHIQL_LINK, TOKEN, environment
 from tests.pg_server import free_port
+
+pytestmark = pytest.mark.slow
 
 
 def serve_once(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:

@@ -190,7 +190,7 @@ async def execute(
 async def fetch(loader: DataLoader[int, Any], keys: list[int]) -> None:
     """Puts the values of `keys` in the loader's cache: one call of its batch function for
     the keys not cached yet, as `load` would batch them, without a future and a task per
-    key. (The batches run one after another: they share the request's session anyway.)"""
+    key. (The batches run one after another: they share the request's connection anyway.)"""
     wanted = [key for key in dict.fromkeys(keys) if cached_load(loader, key) is None]
     if wanted:
         values = await batch_load(loader, wanted)

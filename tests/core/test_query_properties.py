@@ -28,7 +28,7 @@ from tests.strategies import QueryValues, queries, shops
 
 # A failure shrinks for up to Hypothesis's own five minutes (each example fills a database):
 # let it finish, so that the report shows the small example instead of a timeout.
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 PROPERTIES = settings(
     max_examples=30,
     deadline=None,

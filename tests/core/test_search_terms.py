@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db.functions import folded_upper
 from gateway.db.sqlite import unicode_upper
 from gateway.orders import split_search_terms
-from tests.conftest import BACKENDS
+from tests.conftest import POSTGRESQL_ONLY
 from tests.oracle import simple_upper
 
 # rest.md, "Search": value -> terms, row by row.
@@ -84,7 +84,7 @@ async def test_database_upper_is_the_simple_mapping(session: AsyncSession) -> No
     assert dict(zip(letters, folded, strict=True)) == {c: simple_upper(c) for c in letters}
 
 
-@pytest.mark.parametrize("backend", [BACKENDS[1]], indirect=True)
+@POSTGRESQL_ONLY
 async def test_postgresql_upper_agrees_with_sqlite_upper(session: AsyncSession) -> None:
     # given every tricky letter in one string
     # when PostgreSQL's own upper() and the SQLite function upper-case it

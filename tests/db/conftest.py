@@ -4,7 +4,6 @@ empty one beside the test's database (to compare the two)."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
@@ -16,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.db.engine import create_engine
 from gateway.db.urls import sqlite_path
 from gateway.settings import Settings, load_settings
-from tests.conftest import POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_URL
+from tests.databases import asyncpg_dsn, empty_schema
 
 LEGACY_SCHEMA = Path(__file__).parent.parent / "fixtures" / "legacy-schema"
 
@@ -53,11 +53,5 @@ async def other_settings(backend: str, tmp_path: Path) -> AsyncIterator[Settings
     if backend == "sqlite":
         yield load_settings(database_url=f"sqlite:///{tmp_path / 'other.sqlite3'}")
         return
-    schema = f"gw_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
-    try:
-        await connection.execute(f'CREATE SCHEMA "{schema}"')
+    async with empty_schema(POSTGRES_URL) as schema:
         yield load_settings(database_url=POSTGRES_URL, database_schema=schema)
-    finally:
-        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await connection.close()

@@ -4,7 +4,6 @@ connection per request, lent to its tasks in turn."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,15 +81,6 @@ async def test_a_failed_statement_discards_the_connection(engine: AsyncEngine) -
     assert engine.pool.checkedout() == 0
 
 
-def finish_aiosqlite_threads() -> None:
-    """aiosqlite stops the thread of a connection that failed to open without waiting for
-    it (`Connection._connect`); wait here, while the test's event loop is still open for
-    the thread's last report."""
-    for thread in threading.enumerate():
-        if "_connection_worker_thread" in thread.name:
-            thread.join(timeout=5)
-
-
 UNREACHABLE = [
     pytest.param(
         lambda _tmp: f"postgresql://postgres@127.0.0.1:{free_port()}/shop",
@@ -118,7 +108,6 @@ async def test_a_database_that_cannot_be_reached_is_unavailable(
                 pass
     finally:
         await engine.dispose()
-        finish_aiosqlite_threads()
 
     # then the failure arrives translated, the driver's error kept as its cause
     assert isinstance(raised.value.__cause__, cause)

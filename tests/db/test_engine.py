@@ -12,12 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from gateway.db.engine import create_engine
 from gateway.db.models import ApiToken
 from gateway.settings import load_settings
-from tests.conftest import BACKENDS
-
-POSTGRESQL = BACKENDS[1]  # with its skip mark when no server is configured
+from tests.conftest import POSTGRESQL_ONLY, SQLITE_ONLY
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@SQLITE_ONLY
 async def test_sqlite_connections_enforce_foreign_keys_and_wait_on_locks(engine):
     async with engine.connect() as connection:
         foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
@@ -51,7 +49,7 @@ async def test_a_token_of_a_missing_customer_is_refused(session):
         await session.commit()
 
 
-@pytest.mark.parametrize("backend", [POSTGRESQL])
+@POSTGRESQL_ONLY
 async def test_postgresql_engine_uses_the_schema_and_a_sized_pool(engine, settings):
     async with engine.connect() as connection:
         schema = (await connection.execute(text("SELECT current_schema()"))).scalar()
@@ -63,7 +61,7 @@ async def test_postgresql_engine_uses_the_schema_and_a_sized_pool(engine, settin
     assert engine.pool._pre_ping is True
 
 
-@pytest.mark.parametrize("backend", [POSTGRESQL])
+@POSTGRESQL_ONLY
 @pytest.mark.parametrize("prepared_statements", [True, False])
 async def test_without_prepared_statements_nothing_outlives_a_statement(
     engine, settings, prepared_statements

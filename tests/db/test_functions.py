@@ -10,9 +10,7 @@ from sqlalchemy import literal, select, text
 from gateway.db.functions import cents, folded_upper
 from gateway.db.sqlite import unicode_upper
 from gateway.db.types import Money
-from tests.conftest import BACKENDS
-
-POSTGRESQL = BACKENDS[1]
+from tests.conftest import POSTGRESQL_ONLY
 
 # The examples of spec/rest.md's search section, and characters whose full and simple
 # uppercase mappings differ.
@@ -42,7 +40,7 @@ async def test_folded_upper_is_the_same_in_sql_on_both_backends(session):
         assert await session.scalar(select(folded_upper(literal(given)))) == expected
 
 
-@pytest.mark.parametrize("backend", [POSTGRESQL])
+@POSTGRESQL_ONLY
 async def test_unicode_upper_agrees_with_postgresql_on_every_character(session):
     # Given a database whose character type folds beyond ASCII (a C locale does not)
     ctype = await session.scalar(

@@ -23,7 +23,7 @@ from gateway.cli import main
 from gateway.db.indexes import create_indexes, drop_indexes, present_indexes
 from gateway.orders import OrderQuery, Window
 from gateway.settings import Settings
-from tests.conftest import BACKENDS
+from tests.conftest import POSTGRESQL_ONLY
 from tests.sql_counter import count_statements
 
 ALL_NAMES = [
@@ -35,7 +35,6 @@ ALL_NAMES = [
 DEFAULT_ORDER_INDEX = "gw_order_customer_created_idx"
 CUSTOMER = 1
 CUSTOMER_ORDERS = 5_000
-POSTGRES_ONLY = pytest.mark.parametrize("backend", [BACKENDS[1]])
 
 
 def _order_index_names(connection: Connection) -> set[str]:
@@ -125,7 +124,7 @@ async def test_command_creates_then_drops_and_says_so(
     ]
 
 
-@POSTGRES_ONLY
+@POSTGRESQL_ONLY
 async def test_an_invalid_leftover_index_is_built_again(engine: AsyncEngine) -> None:
     # given: what an interrupted CREATE INDEX CONCURRENTLY leaves behind, an invalid index
     # (marked so directly in the catalogue, which the test's superuser may do)
@@ -219,7 +218,7 @@ async def _deep_window(engine: AsyncEngine, query: OrderQuery, depth: int) -> Wi
     return Window(limit=20, after=query.sort_values(row))
 
 
-@POSTGRES_ONLY
+@POSTGRESQL_ONLY
 async def test_without_the_migration_the_first_page_sorts(orders: AsyncEngine) -> None:
     # given: only the legacy (customer_id, created_at) index, which lacks the -id tie-breaker
     query = OrderQuery(customer_id=CUSTOMER)
@@ -230,7 +229,7 @@ async def test_without_the_migration_the_first_page_sorts(orders: AsyncEngine) -
     assert {"Sort", "Incremental Sort"} & set(node_types)
 
 
-@POSTGRES_ONLY
+@POSTGRESQL_ONLY
 @pytest.mark.parametrize("depth", [0, 4_000], ids=["first-page", "4000-deep"])
 async def test_page_is_read_from_the_index_in_list_order(orders: AsyncEngine, depth: int) -> None:
     # given
@@ -249,7 +248,7 @@ async def test_page_is_read_from_the_index_in_list_order(orders: AsyncEngine, de
     assert [node["Actual Rows"] for node in sorts] == [20] * len(sorts)
 
 
-@POSTGRES_ONLY
+@POSTGRESQL_ONLY
 async def test_deep_page_reads_no_more_index_entries_than_the_first(orders: AsyncEngine) -> None:
     # given
     await create_indexes(orders)

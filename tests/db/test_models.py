@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +20,7 @@ from gateway.db.engine import create_engine, create_session_factory
 from gateway.db.models import ApiToken, Base, Customer, Order, OrderItem, Payment
 from gateway.orders import OrderQuery, Window, fetch_orders
 from gateway.settings import Settings
+from tests.conftest import SQLITE_ONLY
 
 # --- (a) the models read a database made by the shop's DDL ----------------------------------
 
@@ -108,7 +108,7 @@ async def _insert_django_rows(engine: AsyncEngine, backend: str) -> None:
             )
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@SQLITE_ONLY
 async def test_sqlite_stores_django_values_with_numeric_affinity(legacy_engine, backend):
     # Given rows written as Django writes them
     await _insert_django_rows(legacy_engine, backend)

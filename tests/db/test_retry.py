@@ -19,7 +19,8 @@ from gateway.db.engine import create_engine
 from gateway.db.retry import is_retry_safe
 from gateway.errors import DatabaseUnavailable
 from gateway.settings import load_settings
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)]
 

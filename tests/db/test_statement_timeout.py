@@ -17,7 +17,8 @@ from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
 from gateway.errors import DatabaseUnavailable
 from gateway.settings import Settings, load_settings
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 
 LIMIT = 0.3
 # Several seconds of work on each backend, far past the limit.

@@ -13,6 +13,7 @@ from sqlalchemy.exc import StatementError
 from gateway.db.models import Customer, OrderItem
 from gateway.db.types import to_money
 from gateway.orders import OrderQuery, Window, fetch_orders
+from tests.conftest import SQLITE_ONLY
 from tests.factories import add_customer, add_order
 
 # Values whose binary floats are not what they say: they drift when stored or summed as floats.
@@ -88,7 +89,7 @@ async def test_sums_over_many_rows_are_exact(session, backend):
         assert plain_sum == Decimal("100.00")
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
+@SQLITE_ONLY
 async def test_sqlite_writes_timestamps_as_django_does(session):
     # Given customers joined at whole seconds, with microseconds and in another zone
     plus_three = timezone(timedelta(hours=3))

@@ -1,21 +1,20 @@
-"""Fixtures for fuzzing: a small shop (the token's customer with orders that use every
-reference row, and another customer's order), a report of what was sent, and a way to send
-query strings that httpx refuses to send (raw non-ASCII bytes)."""
+"""Fixtures for fuzzing: a small shop (`mine_and_theirs`: the token's customer with orders
+that use every reference row, and another customer's order), a report of what was sent,
+and a way to send query strings that httpx refuses to send (raw non-ASCII bytes)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.types import Message
 
-from gateway.app import create_app
-from gateway.settings import Settings
+from tests.app_client import Served
 from tests.factories import add_customer, add_order, add_references
 
 TOKEN = "a" * 40
@@ -23,7 +22,9 @@ AUTH = {"Authorization": f"Token {TOKEN}"}
 
 
 @pytest.fixture
-async def shop(session: AsyncSession) -> None:
+async def mine_and_theirs(session: AsyncSession) -> None:
+    """Three orders of the token's customer, using every reference row, and another
+    customer's order (whose notes must never show)."""
     await add_references(session)
     me = await add_customer(session, token=TOKEN)
     other = await add_customer(session, token="b" * 40)
@@ -60,11 +61,9 @@ class RawResponse:
 
 
 @pytest.fixture
-async def app(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Starlette]:
-    """The whole app with its lifespan running, for requests httpx cannot send."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+def app(served: Served) -> Starlette:
+    """The whole app (the `client` fixture's), for requests httpx cannot send."""
+    return served.app
 
 
 async def raw_get(

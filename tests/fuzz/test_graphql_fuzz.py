@@ -25,6 +25,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # Dates around the shop's orders, and the calendar's edges.
+pytestmark = pytest.mark.slow
 DATES = st.dates(min_value=date(1, 1, 1)).map(lambda d: nodes.String(d.isoformat()))
 VARIANTS = {
     "all root fields": {"mode": Mode.POSITIVE},
@@ -52,7 +53,7 @@ async def documents(client: httpx.AsyncClient, variant: str) -> st.SearchStrateg
 @given(data=st.data())
 async def test_no_server_errors(
     client: httpx.AsyncClient,
-    shop: None,
+    mine_and_theirs: None,
     fuzz_report: Counter[tuple[str, int]],
     backend: str,
     variant: str,

@@ -51,7 +51,7 @@ REST_CORPUS: list[tuple[str, dict[str, Any], int]] = [
 @pytest.mark.parametrize(("request_kwargs", "status"), [(k, s) for _, k, s in REST_CORPUS],
                          ids=[name for name, _, _ in REST_CORPUS])  # fmt: skip
 async def test_rest_answers_hostile_input_cleanly(
-    client: httpx.AsyncClient, shop: None, request_kwargs: dict[str, Any], status: int
+    client: httpx.AsyncClient, mine_and_theirs: None, request_kwargs: dict[str, Any], status: int
 ) -> None:
     target = request_kwargs.get("url", ORDERS)
     response = await client.get(target, params=request_kwargs.get("params"), headers=AUTH)
@@ -74,7 +74,7 @@ async def test_rest_answers_hostile_input_cleanly(
     ids=["latin-1", "invalid UTF-8", "CJK", "100k key"],
 )
 async def test_rest_refuses_hostile_tokens_with_401(
-    client: httpx.AsyncClient, shop: None, header: bytes, detail: str
+    client: httpx.AsyncClient, mine_and_theirs: None, header: bytes, detail: str
 ) -> None:
     response = await client.get(ORDERS, headers={"Authorization": header})
 
@@ -91,7 +91,7 @@ async def test_rest_refuses_hostile_tokens_with_401(
     ids=["REST", "REST surrogate and NUL", "GraphQL"],
 )
 async def test_raw_invalid_utf8_in_the_query_string_is_answered_cleanly(
-    app: Starlette, shop: None, path: str, query_string: bytes
+    app: Starlette, mine_and_theirs: None, path: str, query_string: bytes
 ) -> None:
     response = await raw_get(app, path, query_string, {b"authorization": AUTH_BYTES})
 
@@ -100,7 +100,9 @@ async def test_raw_invalid_utf8_in_the_query_string_is_answered_cleanly(
     assert_no_leak(response.body)
 
 
-async def test_rest_refuses_a_large_body_with_413(client: httpx.AsyncClient, shop: None) -> None:
+async def test_rest_refuses_a_large_body_with_413(
+    client: httpx.AsyncClient, mine_and_theirs: None
+) -> None:
     response = await client.request("GET", ORDERS, content=b"x" * 100_000, headers=AUTH)
 
     assert response.status_code == 413
@@ -153,7 +155,7 @@ GRAPHQL_CORPUS: list[tuple[str, dict[str, Any], int, list[str | None]]] = [
 )
 async def test_graphql_answers_hostile_input_cleanly(
     client: httpx.AsyncClient,
-    shop: None,
+    mine_and_theirs: None,
     request_kwargs: dict[str, Any],
     status: int,
     codes: list[str | None],
@@ -172,7 +174,9 @@ async def test_graphql_answers_hostile_input_cleanly(
         assert [e.get("extensions", {}).get("code") for e in errors] == codes
 
 
-async def test_graphql_refuses_non_ascii_tokens(client: httpx.AsyncClient, shop: None) -> None:
+async def test_graphql_refuses_non_ascii_tokens(
+    client: httpx.AsyncClient, mine_and_theirs: None
+) -> None:
     response = await client.post(
         "/graphql",
         json={"query": "{ me { id } }"},
@@ -184,7 +188,7 @@ async def test_graphql_refuses_non_ascii_tokens(client: httpx.AsyncClient, shop:
 
 
 async def test_ten_thousand_aliases_in_a_get_are_refused_before_running(
-    app: Starlette, shop: None
+    app: Starlette, mine_and_theirs: None
 ) -> None:
     # given 10k aliases in a GET query string (no body, so no body limit)
     document = "{ " + " ".join(f"a{n}: me {{ id }}" for n in range(10_000)) + " }"

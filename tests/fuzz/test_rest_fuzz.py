@@ -18,6 +18,7 @@ from tests.leaks import assert_no_leak
 
 OPENAPI = "/api/schema/openapi.json"
 ORDERS = "/api/shop/customers/me/orders"
+pytestmark = pytest.mark.slow
 FUZZ = settings(
     max_examples=40,  # per mode and backend: 80 per backend, 160 in all
     deadline=None,
@@ -42,7 +43,7 @@ async def cases(client: httpx.AsyncClient, mode: GenerationMode) -> st.SearchStr
 @given(data=st.data())
 async def test_no_server_errors(
     client: httpx.AsyncClient,
-    shop: None,
+    mine_and_theirs: None,
     fuzz_report: Counter[tuple[str, int]],
     backend: str,
     mode: GenerationMode,

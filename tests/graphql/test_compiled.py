@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.graphql import compiled, dataloaders
 from gateway.graphql.ids import encode_global_id
+from gateway.graphql.internals import graphql_schema
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings
 from tests.app_client import serve
@@ -605,7 +606,7 @@ def selections(schema: GraphQLSchema, type_name: str, depth: int = 0) -> st.Sear
 
 def myorders_documents() -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
     """Random selections of the `myOrders` subtree, with a page size and an ordering."""
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     ordering = st.sampled_from(
         [None, [{"field": "ID"}], [{"field": "STATUS", "direction": "DESC"}]]
     )
@@ -625,6 +626,7 @@ def myorders_documents() -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
 RANDOM_EXAMPLES = int(os.environ.get("GATEWAY_TEST_RANDOM_EXAMPLES") or 0)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=RANDOM_EXAMPLES or 40,
     deadline=None,

@@ -44,6 +44,7 @@ QUERY = """query MyOrders {
 }"""
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(),

@@ -19,10 +19,13 @@ AUDIT = Path(__file__).parent / "http_audit"
 NPM = shutil.which("npm")
 NODE = shutil.which("node")
 
-pytestmark = pytest.mark.skipif(
-    NPM is None or NODE is None,
-    reason="no node/npm on PATH (apt-get install nodejs npm): GraphQL-over-HTTP audit skipped",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        NPM is None or NODE is None,
+        reason="no node/npm on PATH (apt-get install nodejs npm): GraphQL-over-HTTP audit skipped",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

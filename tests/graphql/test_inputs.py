@@ -22,7 +22,7 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-async def shop(session, customers):
+async def orders_abc(session, customers):
     """Three orders of mine (listed newest first: B, A, C) and one of another customer's
     that matches everything."""
     a = await add_order(
@@ -125,14 +125,14 @@ async def keys(post, **variables):
         ({"status": None, "statusIn": None, "paymentMethodIn": None, "createdDate": None}, "BAC"),
     ],
 )
-async def test_each_filter(post, shop, order_filter, expected):
+async def test_each_filter(post, orders_abc, order_filter, expected):
     assert await keys(post, filter=order_filter) == list(expected)
 
 
-async def test_id_bounds(post, shop):
-    assert await keys(post, filter={"idMin": shop["B"]}) == ["B", "C"]
-    assert await keys(post, filter={"idMax": shop["A"]}) == ["A"]
-    assert await keys(post, filter={"idMin": shop["B"], "idMax": shop["B"]}) == ["B"]
+async def test_id_bounds(post, orders_abc):
+    assert await keys(post, filter={"idMin": orders_abc["B"]}) == ["B", "C"]
+    assert await keys(post, filter={"idMax": orders_abc["A"]}) == ["A"]
+    assert await keys(post, filter={"idMin": orders_abc["B"], "idMax": orders_abc["B"]}) == ["B"]
     assert await keys(post, filter={"idMin": 2**31 - 1}) == []
 
 
@@ -146,7 +146,7 @@ async def test_id_bounds(post, shop):
         {"billingCity": encode_global_id("Order", 1)[:-1]},
     ],
 )
-async def test_an_id_of_another_type_or_malformed_is_bad_user_input(post, shop, order_filter):
+async def test_an_id_of_another_type_or_malformed_is_bad_user_input(post, orders_abc, order_filter):
     body = await post(MY_ORDERS, filter=order_filter)
 
     assert body["data"] is None
@@ -166,7 +166,7 @@ async def test_an_id_of_another_type_or_malformed_is_bad_user_input(post, shop, 
         {"unknown": 1},
     ],
 )
-async def test_bad_values_in_variables_are_bad_user_input(post, shop, order_filter):
+async def test_bad_values_in_variables_are_bad_user_input(post, orders_abc, order_filter):
     body = await post(MY_ORDERS, filter=order_filter)
 
     assert "data" not in body  # a request error: nothing was executed
@@ -175,7 +175,7 @@ async def test_bad_values_in_variables_are_bad_user_input(post, shop, order_filt
 
 
 @pytest.mark.parametrize("document", [LITERAL_BAD_STATUS, LITERAL_BAD_DATE])
-async def test_bad_literals_in_the_document_fail_validation(post, shop, document):
+async def test_bad_literals_in_the_document_fail_validation(post, orders_abc, document):
     body = await post(document)
 
     assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
@@ -196,5 +196,5 @@ async def test_bad_literals_in_the_document_fail_validation(post, shop, document
         ("100%", ""),
     ],
 )
-async def test_search(post, shop, search, expected):
+async def test_search(post, orders_abc, search, expected):
     assert await keys(post, search=search) == list(expected)

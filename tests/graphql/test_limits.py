@@ -15,18 +15,19 @@ import strawberry.schema.schema as strawberry_schema
 from graphql import get_introspection_query, parse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.app import create_app
 from gateway.graphql import limits
+from gateway.graphql.internals import graphql_schema
 from gateway.graphql.limits import Measure, QueryLimits, measure_operation
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings, load_settings
+from tests.app_client import serve
 from tests.graphql.conftest import MY_TOKEN, Customers, counted
 from tests.sql_counter import count_statements
 
 AUTH = {"Authorization": f"Token {MY_TOKEN}"}
 INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
 LIMITS = QueryLimits.from_settings(load_settings())
-SCHEMA = build_schema()._schema
+SCHEMA = graphql_schema(build_schema())
 
 BRIEF_EXAMPLE = "{ myOrders(first: 100) { edges { node { items { productId } } } } }"
 FULL_PAGE = """
@@ -137,19 +138,15 @@ async def limited_client(
     engine: AsyncEngine, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app with small, configured limits."""
-    configured = settings.model_copy(
-        update={
-            "graphql_max_depth": 4,
-            "graphql_max_aliases": 1,
-            "graphql_max_cost": 300,
-            "graphql_max_tokens": 100,
-        }
+    limited = serve(
+        settings,
+        graphql_max_depth=4,
+        graphql_max_aliases=1,
+        graphql_max_cost=300,
+        graphql_max_tokens=100,
     )
-    app = create_app(configured)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with limited as served:
+        yield served.client
 
 
 async def refused(client: httpx.AsyncClient, document: str, **variables: Any) -> list[Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from starlette.routing import Route
 
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.refusals import Refusals
+from tests.app_client import asgi_client
 
 LIMIT = 1024
 
@@ -34,10 +34,6 @@ def app(seen: list[int]) -> Starlette:
     return Starlette(routes=routes, middleware=middleware)
 
 
-def client(application: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t")
-
-
 async def chunks(total: int) -> AsyncIterator[bytes]:
     for _ in range(total // 256):
         yield b"x" * 256
@@ -45,7 +41,7 @@ async def chunks(total: int) -> AsyncIterator[bytes]:
 
 async def test_a_declared_large_body_is_refused_before_the_endpoint_reads_it() -> None:
     seen: list[int] = []
-    async with client(app(seen)) as c:
+    async with asgi_client(app(seen)) as c:
         response = await c.post("/api/orders", content=b"x" * (LIMIT + 1))
 
     assert response.status_code == 413
@@ -55,7 +51,7 @@ async def test_a_declared_large_body_is_refused_before_the_endpoint_reads_it() -
 
 async def test_a_streamed_large_body_is_refused_once_past_the_limit() -> None:
     seen: list[int] = []
-    async with client(app(seen)) as c:
+    async with asgi_client(app(seen)) as c:
         # a chunked upload: no Content-Length
         response = await c.post("/graphql", content=chunks(LIMIT * 4))
 
@@ -73,7 +69,7 @@ async def test_a_streamed_large_body_is_refused_once_past_the_limit() -> None:
 
 async def test_bodies_within_the_limit_and_other_paths_pass() -> None:
     seen: list[int] = []
-    async with client(app(seen)) as c:
+    async with asgi_client(app(seen)) as c:
         exact = await c.post("/graphql", content=b"x" * LIMIT)
         streamed = await c.post("/api/orders", content=chunks(LIMIT))
         other = await c.post("/other", content=b"x" * (LIMIT * 2))

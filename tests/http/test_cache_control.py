@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -8,6 +7,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from gateway.http.cache_control import NoStoreMiddleware
+from tests.app_client import asgi_client
 
 
 async def plain(request: Request) -> PlainTextResponse:
@@ -28,8 +28,7 @@ async def test_customer_data_is_never_stored_by_caches() -> None:
         ],
         middleware=[Middleware(NoStoreMiddleware, prefixes=("/api", "/graphql"))],
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with asgi_client(app) as client:
         api = await client.get("/api/orders")
         graphql = await client.post("/graphql")
         not_found = await client.get("/api/nothing")

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.http.compression import CompressionMiddleware
+from tests.app_client import asgi_client
 
 BIG = b'{"data":"' + b"x" * 4000 + b'"}'
 SMALL = b'{"data":"x"}'
@@ -37,8 +38,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         ],
         middleware=[Middleware(CompressionMiddleware, minimum_size=1024, excluded=["/api"])],
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with asgi_client(app) as client:
         yield client
 
 

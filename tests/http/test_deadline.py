@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,6 +14,7 @@ from starlette.routing import Route
 
 from gateway.http.deadline import DeadlineMiddleware
 from gateway.http.refusals import Refusals
+from tests.app_client import asgi_client
 
 ENDPOINT_HEADERS = {"Allow": "GET, HEAD, OPTIONS", "Vary": "Accept"}
 UNAVAILABLE = "Service temporarily unavailable, try again later."
@@ -57,14 +57,10 @@ def app(seconds: float, finished: list[str]) -> Starlette:
     return Starlette(routes=routes, middleware=middleware)
 
 
-def client(application: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t")
-
-
 async def test_a_slow_rest_request_answers_503_in_drf_format() -> None:
     # given a 0.2 s deadline
     finished: list[str] = []
-    async with client(app(0.2, finished)) as c:
+    async with asgi_client(app(0.2, finished)) as c:
         # when the endpoint would take 5 s
         response = await c.get("/api/orders?for=5")
 
@@ -79,7 +75,7 @@ async def test_a_slow_rest_request_answers_503_in_drf_format() -> None:
 
 async def test_a_slow_graphql_request_answers_a_coded_error() -> None:
     finished: list[str] = []
-    async with client(app(0.2, finished)) as c:
+    async with asgi_client(app(0.2, finished)) as c:
         response = await c.post("/graphql?for=5", json={"query": "{ me { id } }"})
 
     assert response.status_code == 503
@@ -91,7 +87,7 @@ async def test_a_slow_graphql_request_answers_a_coded_error() -> None:
 
 async def test_fast_requests_and_other_paths_are_untouched() -> None:
     finished: list[str] = []
-    async with client(app(0.2, finished)) as c:
+    async with asgi_client(app(0.2, finished)) as c:
         fast = await c.get("/api/orders?for=0")
         probe = await c.get("/readyz?for=0.4")  # no deadline on probes
 
@@ -102,7 +98,7 @@ async def test_fast_requests_and_other_paths_are_untouched() -> None:
 
 async def test_a_started_response_is_dropped_not_replaced() -> None:
     # given a response that started before the deadline passed
-    async with client(app(0.2, [])) as c:
+    async with asgi_client(app(0.2, [])) as c:
         # then the deadline's error reaches the server, which drops the connection
         with pytest.raises(TimeoutError):
             await c.get("/api/stream")
@@ -110,7 +106,7 @@ async def test_a_started_response_is_dropped_not_replaced() -> None:
 
 async def test_the_applications_own_timeout_is_not_taken_for_the_deadline() -> None:
     # given an endpoint that raises TimeoutError itself, well within the deadline
-    async with client(app(5, [])) as c:
+    async with asgi_client(app(5, [])) as c:
         # then the error propagates (to the app's 500 handler), it is not a 503
         with pytest.raises(TimeoutError):
             await c.get("/api/own-timeout")

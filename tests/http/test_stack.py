@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.app import create_app
 from gateway.errors import ConfigurationError
 from gateway.settings import Settings, load_settings
+from tests.app_client import serve
 
 ORIGIN = "https://shop.example"
 
@@ -22,12 +22,8 @@ async def app_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client on the whole app built with the test's extra settings (`indirect` param)."""
     extra: dict[str, object] = getattr(request, "param", {})
-    configured = load_settings(**{**settings.model_dump(), **extra})
-    app = create_app(configured)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with serve(load_settings(**{**settings.model_dump(), **extra})) as served:
+        yield served.client
 
 
 async def test_health_answers_carry_a_request_id(client: httpx.AsyncClient) -> None:

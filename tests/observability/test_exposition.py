@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.observability.multiprocess import VARIABLE
@@ -54,6 +55,7 @@ async def test_metrics_endpoint_counts_requests_by_route(client: httpx.AsyncClie
     assert found[("gateway_db_pool_checked_out", frozenset({("pid", str(os.getpid()))}))] == 0
 
 
+@pytest.mark.slow
 def test_multiprocess_scrape_adds_up_every_process(tmp_path: Path) -> None:
     # given two worker processes that each served a request, in multiprocess mode
     env = {**os.environ, VARIABLE: str(tmp_path)}
@@ -88,6 +90,7 @@ sys.stderr.write(str(len(waits)))
 """
 
 
+@pytest.mark.slow
 def test_a_scrape_reads_again_past_a_file_being_created(tmp_path: Path) -> None:
     # given a worker's counted request, and a metric file still at 0 bytes
     env = {**os.environ, VARIABLE: str(tmp_path)}

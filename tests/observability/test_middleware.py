@@ -18,6 +18,7 @@ from gateway.app import Gateway
 from gateway.http.server_error import server_error
 from gateway.observability import context
 from gateway.observability.metrics import Metrics
+from tests.app_client import asgi_client
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
@@ -60,8 +61,7 @@ def metrics() -> Metrics:
 
 @pytest.fixture
 async def client(metrics: Metrics) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build(metrics), client=("198.51.100.7", 5000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(build(metrics), peer=("198.51.100.7", 5000)) as c:
         yield c
 
 
@@ -84,8 +84,7 @@ async def test_every_response_carries_a_new_request_id(client: httpx.AsyncClient
 
 
 async def test_a_trusted_proxy_sets_the_request_id(metrics: Metrics) -> None:
-    transport = httpx.ASGITransport(app=build(metrics, trust_proxy=True))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(build(metrics, trust_proxy=True)) as c:
         kept = await c.get("/graphql", headers={"X-Request-ID": "proxy-7f3a"})
         replaced = await c.get("/graphql", headers={"X-Request-ID": "x" * 129})
     assert kept.headers["x-request-id"] == "proxy-7f3a"
@@ -164,8 +163,7 @@ async def test_a_mounted_asgi_app_is_labelled_with_its_prefix(metrics: Metrics) 
         await PlainTextResponse("ok")(scope, receive, send)  # type: ignore[arg-type]
 
     app = Gateway(routes=[Mount("/graphql", app=plain)], metrics=metrics, trust_proxy=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         await c.get("/graphql/")
     labels = {"method": "GET", "route": "/graphql", "status": "200"}
     assert metrics.registry.get_sample_value("gateway_http_requests_total", labels) == 1
@@ -199,8 +197,7 @@ async def test_without_any_error_handler_the_middleware_answers_500(metrics: Met
         metrics=metrics,
         trust_proxy=False,
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         response = await c.get("/crash")
     assert response.status_code == 500
     assert json.loads(response.content) == {"detail": "A server error occurred."}
@@ -214,8 +211,7 @@ async def test_probes_are_logged_at_debug_level(
         return PlainTextResponse("ok")
 
     app = Gateway(routes=[Route("/healthz", ok)], metrics=metrics, trust_proxy=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         await c.get("/healthz")
     (record,) = [r for r in access.records if r.name == "gateway.access"]
     assert record.levelname == "DEBUG"

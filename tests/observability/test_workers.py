@@ -17,10 +17,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 from tests.pg_server import free_port
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP),
 ]

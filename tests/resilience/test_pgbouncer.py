@@ -26,6 +26,7 @@ from tests.pg_server import ThrowawayPostgres, running
 from tests.processes import Server, pgbouncer
 from tests.traffic import Call, mixed_calls, seed_shop
 
+pytestmark = pytest.mark.slow  # its own PostgreSQL and PgBouncer
 SCHEMA = "shop"  # the tables live outside search_path: each statement must name it
 REQUESTS = 400
 CONCURRENCY = 16

@@ -17,17 +17,21 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.app import create_app
 from gateway.db.core import execute_select
 from gateway.settings import load_settings
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, asyncpg_dsn
+from tests.app_client import Served, serve
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason=POSTGRES_SKIP),
+]
 
 POOL_SIZE = 3
 MARKER = f"pool-test-{uuid.uuid4().hex}"  # finds this test's statements on the shared server
@@ -44,7 +48,7 @@ async def slow(request: Request) -> JSONResponse:
 
 
 @pytest.fixture
-async def app() -> AsyncIterator[Starlette]:
+async def small_pool() -> AsyncIterator[Served]:
     """The service with a small pool and short limits, plus the test-only slow route."""
     settings = load_settings(
         database_url=POSTGRES_URL,
@@ -54,11 +58,10 @@ async def app() -> AsyncIterator[Starlette]:
         statement_timeout=0.3,
         request_timeout=0.8,
     )
-    application = create_app(settings)
-    # First, ahead of the catch-all 404 under /api/, so the deadline middleware covers it.
-    application.router.routes.insert(0, Route("/api/test-slow", slow))
-    async with application.router.lifespan_context(application):
-        yield application
+    async with serve(settings) as served:
+        # First, ahead of the catch-all 404 under /api/, so the deadline middleware covers it.
+        served.app.router.routes.insert(0, Route("/api/test-slow", slow))
+        yield served
 
 
 async def get(client: httpx.AsyncClient, query: str, hang_up_after: float | None = None) -> str:
@@ -89,29 +92,28 @@ async def running_statements() -> int:
         await connection.close()
 
 
-async def test_the_pool_is_idle_after_a_burst_of_failures(app: Starlette) -> None:
-    pool = app.state.database.engine.pool
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        # given a burst: statements past the timeout, requests past the deadline, more
-        # requests than connections, and clients hanging up mid-statement
-        burst = (
-            [get(client, "seconds=5") for _ in range(6)]  # statement timeout (0.3 s)
-            + [get(client, "seconds=0.25&times=6") for _ in range(3)]  # deadline (0.8 s)
-            + [get(client, "seconds=0.25", hang_up_after=0.1) for _ in range(6)]
-        )
-        statuses = await asyncio.gather(*burst)
+async def test_the_pool_is_idle_after_a_burst_of_failures(small_pool: Served) -> None:
+    pool = small_pool.app.state.database.engine.pool
+    client = small_pool.client
+    # given a burst: statements past the timeout, requests past the deadline, more
+    # requests than connections, and clients hanging up mid-statement
+    burst = (
+        [get(client, "seconds=5") for _ in range(6)]  # statement timeout (0.3 s)
+        + [get(client, "seconds=0.25&times=6") for _ in range(3)]  # deadline (0.8 s)
+        + [get(client, "seconds=0.25", hang_up_after=0.1) for _ in range(6)]
+    )
+    statuses = await asyncio.gather(*burst)
 
-        # then every request failed fast and cleanly (503 + Retry-After, or the client left)
-        assert sorted(set(statuses)) == ["503", "hung up"]
-        assert statuses.count("hung up") == 6
+    # then every request failed fast and cleanly (503 + Retry-After, or the client left)
+    assert sorted(set(statuses)) == ["503", "hung up"]
+    assert statuses.count("hung up") == 6
 
-        # and nothing is checked out, nothing still runs on the server
-        await asyncio.sleep(0.3)  # abandoned statements end at their 0.3 s timeout at most
-        assert pool.checkedout() == 0
-        assert await running_statements() == 0
+    # and nothing is checked out, nothing still runs on the server
+    await asyncio.sleep(0.3)  # abandoned statements end at their 0.3 s timeout at most
+    assert pool.checkedout() == 0
+    assert await running_statements() == 0
 
-        # and the pool serves a full set of concurrent requests again
-        quick = await asyncio.gather(*(get(client, "seconds=0") for _ in range(POOL_SIZE)))
-        assert quick == ["200"] * POOL_SIZE
-        assert (pool.checkedout(), pool.checkedin(), pool.size()) == (0, POOL_SIZE, POOL_SIZE)
+    # and the pool serves a full set of concurrent requests again
+    quick = await asyncio.gather(*(get(client, "seconds=0") for _ in range(POOL_SIZE)))
+    assert quick == ["200"] * POOL_SIZE
+    assert (pool.checkedout(), pool.checkedin(), pool.size()) == (0, POOL_SIZE, POOL_SIZE)

@@ -31,10 +31,11 @@ from gateway.db.errors import translated_errors
 from gateway.settings import load_settings
 from tests.app_client import serve
 from tests.pg_server import ThrowawayPostgres, running
+from tests.resilience.answers import UNAVAILABLE
 from tests.traffic import MY_ORDERS, ORDERS, seed_shop
 
+pytestmark = pytest.mark.slow  # its own primary and standby
 RECOVERY_SECONDS = 2.0
-UNAVAILABLE = "Service temporarily unavailable, try again later."
 # The standby cancels a read at once when replay needs what it reads (no grace period), and
 # tells the primary nothing of its readers, so the primary's VACUUM removes their rows.
 STANDBY_SETTINGS = {"max_standby_streaming_delay": "0", "hot_standby_feedback": "off"}

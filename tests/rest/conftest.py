@@ -3,8 +3,6 @@ filter tells apart, plus another customer's order that must never show."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,18 +10,15 @@ import httpx
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.applications import Starlette
 
-from gateway.app import create_app
 from gateway.db.models import Order
-from gateway.settings import Settings
 from tests.factories import add_customer, add_order, add_references
 
 ORDERS = "/api/shop/customers/me/orders"
 TOKEN = "a" * 40
 AUTH = {"Authorization": f"Token {TOKEN}"}
 
-# Ids of the three orders of `shop`; default ordering (-created_at) lists them 3, 2, 1.
+# Ids of the three orders of `three_orders`; default ordering (-created_at) lists them 3, 2, 1.
 NEW_UNPAID, COMPLETED_PAID, CANCELLED_UNPAID = 1, 2, 3
 ALL = [CANCELLED_UNPAID, COMPLETED_PAID, NEW_UNPAID]
 
@@ -38,19 +33,8 @@ def ids(response: httpx.Response) -> list[int]:
     return [item["id"] for item in response.json()["results"]]
 
 
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
-    """An app for these settings (lifespan running) and a client talking to it, for tests
-    that need other settings than the `client` fixture's or the app's engine."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield app, c
-
-
 @pytest.fixture
-async def shop(session: AsyncSession) -> dict[str, Any]:
+async def three_orders(session: AsyncSession) -> dict[str, Any]:
     """References 1 and 2 of every table; order 1 new and unpaid (all references 1, no
     notes), order 2 completed and paid (references 2, notes), order 3 cancelled and unpaid
     (no references, notes); order 4 belongs to someone else and matches everything."""

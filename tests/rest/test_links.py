@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import add_customer
-from tests.rest.conftest import AUTH, ORDERS, TOKEN, add_many_orders, get, serve
+from tests.rest.conftest import AUTH, ORDERS, TOKEN, add_many_orders, get
 
 BASE = "http://testserver/api/shop/customers/me/orders"
 
@@ -75,8 +76,8 @@ async def test_links_use_the_host_header(client: httpx.AsyncClient, many: int) -
 @pytest.fixture
 async def proxied(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client on an app that trusts its proxy's X-Forwarded-* headers."""
-    async with serve(settings.model_copy(update={"trust_proxy": True})) as (_, client):
-        yield client
+    async with serve(settings, trust_proxy=True) as served:
+        yield served.client
 
 
 @pytest.mark.parametrize(

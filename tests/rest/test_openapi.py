@@ -68,7 +68,7 @@ async def test_served(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_live_answers_match_their_schemas(
-    client: httpx.AsyncClient, shop: dict[str, Any], query: str, status: str
+    client: httpx.AsyncClient, three_orders: dict[str, Any], query: str, status: str
 ) -> None:
     response = await get(client, query)
     assert str(response.status_code) == status
@@ -76,7 +76,7 @@ async def test_live_answers_match_their_schemas(
 
 
 async def test_live_errors_match_their_schemas(
-    client: httpx.AsyncClient, session: AsyncSession, shop: dict[str, Any]
+    client: httpx.AsyncClient, session: AsyncSession, three_orders: dict[str, Any]
 ) -> None:
     unauthenticated = await client.get(ORDERS)
     not_acceptable = await client.get(ORDERS, headers={**AUTH, "Accept": "image/png"})

@@ -27,7 +27,7 @@ from tests.strategies import ORDERING_FIELDS, searches, shops
 
 # A failure shrinks for up to Hypothesis's own five minutes (each example fills a database):
 # let it finish, so that the report shows the small example instead of a timeout.
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 ORDERS = "/api/shop/customers/me/orders"
 TOKEN = "A" * 40
 MONEY_FIELDS = ("items_subtotal", "items_discount", "subtotal", "total_discount", "total",

@@ -1,5 +1,5 @@
 """Filters, search and ordering through the endpoint: one case per row of rest.md's tables,
-on the three orders of the `shop` fixture (another customer's order never shows)."""
+on the three orders of the `three_orders` fixture (another customer's order never shows)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import add_customer, add_order, add_references
 from tests.rest.conftest import (
     ALL,
@@ -20,7 +21,6 @@ from tests.rest.conftest import (
     TOKEN,
     get,
     ids,
-    serve,
 )
 
 N, C, X = NEW_UNPAID, COMPLETED_PAID, CANCELLED_UNPAID
@@ -80,7 +80,7 @@ CHOICE = "Select a valid choice. That choice is not one of the available choices
         ("colour=red&page=2", ALL),
     ],
 )
-async def test_filters(client: httpx.AsyncClient, shop: dict[str, Any], query: str,
+async def test_filters(client: httpx.AsyncClient, three_orders: dict[str, Any], query: str,
                        expected: list[int]) -> None:  # fmt: skip
     response = await get(client, query)
     assert ids(response) == expected
@@ -107,7 +107,7 @@ async def test_filters(client: httpx.AsyncClient, shop: dict[str, Any], query: s
         ("created_from=2024-01-01T10:00:00", {"created_from": ["Enter a valid date."]}),
     ],
 )  # fmt: skip
-async def test_filter_errors(client: httpx.AsyncClient, shop: dict[str, Any], query: str,
+async def test_filter_errors(client: httpx.AsyncClient, three_orders: dict[str, Any], query: str,
                              body: object) -> None:  # fmt: skip
     response = await get(client, query)
     assert (response.status_code, response.json()) == (400, body)
@@ -172,7 +172,7 @@ async def test_search(client: httpx.AsyncClient, people: dict[str, int], search:
         ("shipping_cost,-created_at", [X, C, N]),  # equal costs: the second key decides
     ],
 )
-async def test_ordering(client: httpx.AsyncClient, shop: dict[str, Any], ordering: str,
+async def test_ordering(client: httpx.AsyncClient, three_orders: dict[str, Any], ordering: str,
                         expected: list[int]) -> None:  # fmt: skip
     assert ids(await get(client, f"ordering={ordering}")) == expected
 
@@ -190,8 +190,8 @@ async def test_ties_broken_by_descending_id(
 @pytest.fixture
 async def tokyo(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client on an app whose date filters use Tokyo's calendar (UTC+9)."""
-    async with serve(settings.model_copy(update={"timezone": "Asia/Tokyo"})) as (_, client):
-        yield client
+    async with serve(settings, timezone="Asia/Tokyo") as served:
+        yield served.client
 
 
 @pytest.mark.parametrize(
@@ -204,6 +204,6 @@ async def tokyo(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.
     ],
 )
 async def test_dates_use_the_configured_zone(
-    tokyo: httpx.AsyncClient, shop: dict[str, Any], query: str, expected: list[int]
+    tokyo: httpx.AsyncClient, three_orders: dict[str, Any], query: str, expected: list[int]
 ) -> None:
     assert ids(await get(tokyo, query)) == expected

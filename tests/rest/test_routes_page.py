@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from starlette.applications import Starlette
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.settings import Settings
+from tests.app_client import Served
 from tests.factories import add_customer, add_order, add_references
-from tests.rest.conftest import TOKEN, add_many_orders, get, serve
+from tests.rest.conftest import TOKEN, add_many_orders, get
+from tests.sql_counter import count_statements
 
 GOLDEN = (
     '{"count":2,"next":null,"previous":null,"results":['
@@ -97,41 +93,18 @@ async def test_golden_page(client: httpx.AsyncClient, session: AsyncSession) -> 
     assert response.content == GOLDEN
 
 
-@pytest.fixture
-async def app_and_client(
-    engine: AsyncEngine, settings: Settings
-) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
-    async with serve(settings) as app_and_client:
-        yield app_and_client
-
-
-@contextmanager
-def recorded_statements(app: Starlette) -> Iterator[list[str]]:
-    """The SQL the app's engine sends to the driver inside the block."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sync_engine = app.state.database.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("limit", [1, 10, 100])
 async def test_statements_per_request_do_not_grow_with_the_page(
-    app_and_client: tuple[Starlette, httpx.AsyncClient], session: AsyncSession, limit: int
+    served: Served, session: AsyncSession, limit: int
 ) -> None:
     # given 120 orders (the page statement computes every order's sums in SQL)
-    app, client = app_and_client
+    app, client = served.app, served.client
     await add_many_orders(session, 120)
     await get(client, "limit=1")  # the first connection's set-up is not the request's
     # when one page is read
-    with recorded_statements(app) as statements:
+    with count_statements(app.state.database.engine) as log:
         response = await get(client, f"limit={limit}&search=bulk&is_paid=true")
+    statements = log.statements
     # then authentication, and the page with its count: two statements, whatever the size
     assert len(response.json()["results"]) == limit
     assert len(statements) == 2
@@ -141,13 +114,14 @@ async def test_statements_per_request_do_not_grow_with_the_page(
 
 
 async def test_single_id_filters_cost_one_lookup_each(
-    app_and_client: tuple[Starlette, httpx.AsyncClient], session: AsyncSession
+    served: Served, session: AsyncSession
 ) -> None:
-    app, client = app_and_client
+    app, client = served.app, served.client
     await add_references(session)
     await add_many_orders(session, 3)
     await get(client, "limit=1")
-    with recorded_statements(app) as statements:
+    with count_statements(app.state.database.engine) as log:
         response = await get(client, "payment_method=1&billing_city=2")
+    statements = log.statements
     assert response.json()["count"] == 0
     assert len(statements) == 5  # auth, a lookup per id filter, the (empty) page, its count

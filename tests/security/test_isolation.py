@@ -22,13 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.app import create_app
 from gateway.graphql.cursors import MAC_SIZE, encode_cursor
 from gateway.graphql.ids import encode_global_id
 from gateway.settings import Settings
+from tests.app_client import serve
 from tests.factories import OrderRow, Shop, delete_everything, insert_shop
 from tests.strategies import shops
 
+pytestmark = pytest.mark.slow
 TOKEN = "a" * 40
 AUTH = {"Authorization": f"Token {TOKEN}"}
 SECRET = "isolation-test-cursor-secret"
@@ -64,11 +65,8 @@ async def isolation_client(
     engine: AsyncEngine, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app, with a cursor secret the test knows (to forge signed cursors)."""
-    app = create_app(settings.model_copy(update={"cursor_secret": SECRET}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with serve(settings, cursor_secret=SECRET) as served:
+        yield served.client
 
 
 @pytest.fixture(scope="session")

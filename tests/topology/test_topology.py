@@ -47,7 +47,7 @@ from tests.topology.compose import (
 )
 from tests.traffic import Call, mixed_calls, seed_shop
 
-pytestmark = pytest.mark.topology
+pytestmark = [pytest.mark.slow, pytest.mark.topology]
 
 RECOVERY_TARGET = 2.0  # seconds from an event until every answer is 200 again
 SETTLED = 1.5  # seconds of nothing but 200s (and at least this long after the action)

@@ -10,7 +10,8 @@ import pytest
 
 from gateway.http.hosts import host_allowed, split_domain_port
 from gateway.settings import Settings
-from tests.rest.conftest import AUTH, ORDERS, serve
+from tests.app_client import serve
+from tests.rest.conftest import AUTH, ORDERS
 
 SECURITY_HEADERS = {
     "x-frame-options": "DENY",
@@ -52,7 +53,12 @@ def test_the_page_is_the_143_bytes_of_the_spec():
     ],
 )
 async def test_every_answer_under_api_carries_the_security_headers(
-    client: httpx.AsyncClient, shop: object, method: str, path: str, headers: dict, status: int
+    client: httpx.AsyncClient,
+    three_orders: object,
+    method: str,
+    path: str,
+    headers: dict,
+    status: int,
 ):
     response = await client.request(method, path, headers=headers)
 
@@ -88,7 +94,7 @@ async def test_more_than_1000_query_fields_is_django_400_page_before_authenticat
     ids=["1000 fields", "1000 empty fields", "one long field"],
 )
 async def test_up_to_1000_fields_are_read_as_usual(
-    client: httpx.AsyncClient, shop: object, query: str
+    client: httpx.AsyncClient, three_orders: object, query: str
 ):
     response = await client.get(f"{ORDERS}?{query}", headers=AUTH)
 
@@ -119,7 +125,7 @@ async def test_a_malformed_host_is_django_400_page_before_authentication(
 @pytest.mark.parametrize(
     "host", ["shop.example", "SHOP.example:8000", "127.0.0.1:8000", "[::1]:8000", "shop.example."]
 )
-async def test_a_valid_host_is_served(client: httpx.AsyncClient, shop: object, host: str):
+async def test_a_valid_host_is_served(client: httpx.AsyncClient, three_orders: object, host: str):
     response = await client.get(ORDERS, headers={**AUTH, "Host": host})
 
     assert response.status_code == 200
@@ -138,11 +144,10 @@ async def test_a_valid_host_is_served(client: httpx.AsyncClient, shop: object, h
     ],
 )
 async def test_allowed_hosts_with_django_semantics(
-    settings: Settings, engine: object, shop: object, host: str, status: int
+    settings: Settings, engine: object, three_orders: object, host: str, status: int
 ):
-    allowed = settings.model_copy(update={"allowed_hosts": "api.shop.example,.shop.example"})
-    async with serve(allowed) as (_, client):
-        response = await client.get(ORDERS, headers={**AUTH, "Host": host})
+    async with serve(settings, allowed_hosts="api.shop.example,.shop.example") as served:
+        response = await served.client.get(ORDERS, headers={**AUTH, "Host": host})
 
     assert response.status_code == status
     if status == 400:

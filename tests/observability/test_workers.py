@@ -8,17 +8,15 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
-from tests.databases import asyncpg_dsn
+from tests.databases import empty_schema
 from tests.pg_server import free_port
 
 pytestmark = [
@@ -32,14 +30,8 @@ REQUESTS = 60
 @pytest.fixture
 async def scratch_schema() -> AsyncIterator[str]:
     """A PostgreSQL schema for this test only, dropped after it."""
-    schema = f"gw_workers_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
-    try:
-        await connection.execute(f'CREATE SCHEMA "{schema}"')
+    async with empty_schema(POSTGRES_URL) as schema:
         yield schema
-    finally:
-        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await connection.close()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and the two everyday commands, needing nothing but python3.
 
-    python3 dev.py run [gateway serve options]   # the service on the embedded demo database
+    python3 dev.py run [gateway serve options]   # the service on the demo database (--demo)
     python3 dev.py test [pytest options]         # lint, type checks and the whole test suite
 
 Both create `.venv` on first use and (re)install the project whenever `pyproject.toml` or
@@ -47,7 +47,7 @@ def ensure_environment() -> None:
 
 
 def run(args: list[str]) -> int:
-    return subprocess.call([str(PYTHON), "-m", "gateway", "serve", *args], cwd=ROOT)
+    return subprocess.call([str(PYTHON), "-m", "gateway", "serve", "--demo", *args], cwd=ROOT)
 
 
 def test(args: list[str]) -> int:

@@ -4,7 +4,8 @@ middleware; the lifespan opens the database engine and disposes of it.
 Middleware, outermost first: tracing (the server span; only when tracing is on, see
 `gateway.observability.tracing`), observability (request id, access log, metrics; it wraps
 Starlette's error middleware so 500s carry the request id too), Starlette's error middleware
-(JSON 500s), CORS (only when origins are configured), the request deadline (503) and body
+(JSON 500s), CORS (only when origins are configured), the legacy door (Django's security
+headers and request-level refusals under /api), the request deadline (503) and body
 limit (413) on customer data, gzip (not the legacy endpoint), `Cache-Control: private,
 no-store` on customer data.
 
@@ -24,7 +25,6 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -35,9 +35,9 @@ from starlette.types import ASGIApp
 
 from gateway.cursor_secret import cursor_key
 from gateway.db.connections import Database
-from gateway.db.core import execute_select
 from gateway.db.engine import create_engine
-from gateway.errors import DatabaseUnavailable
+from gateway.db.schema_check import schema_problem
+from gateway.errors import ConfigurationError, DatabaseUnavailable
 from gateway.fleet.redis import RedisLink
 from gateway.graphql import graphql_routes
 from gateway.http.body_limit import BodyLimitMiddleware
@@ -59,12 +59,24 @@ from gateway.observability.tracing import (
     trace_statements,
     tracer_provider_from_environment,
 )
+from gateway.rest.door import LegacyDoorMiddleware
 from gateway.rest.routes import ENDPOINT_HEADERS, ORDERS_PATH, rest_routes
 from gateway.settings import Settings, load_settings
 from gateway.throttling.limiter import CostLimit, RequestLimit, Throttles
 
 logger = logging.getLogger(__name__)
-SELECT_ONE = text("SELECT 1")
+# What browser clients send: the token and body type, Apollo Client's client awareness,
+# W3C trace context, a request id of their own (GATEWAY_CORS_ALLOW_HEADERS adds more).
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    REQUEST_ID_HEADER,
+    "traceparent",
+    "tracestate",
+    "apollographql-client-name",
+    "apollographql-client-version",
+)
 
 
 def database(request: Request) -> Database:
@@ -78,19 +90,25 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers within the pool timeout; 503 otherwise, so a balancer stops
-    sending traffic here. The cause goes to the log, not to the (unauthenticated) client.
-    With Redis configured, the body says whether it answers too (`"redis": "ok"` or
-    `"unavailable"`) without failing readiness: without Redis the service still answers."""
+    """The database answers within the pool timeout and holds the shop's tables with the
+    columns the gateway reads; 503 otherwise, so a balancer stops sending traffic here. An
+    unreachable database's cause goes to the log, not to the (unauthenticated) client; what
+    the database lacks is said in the body. With Redis configured, the body says whether it
+    answers too (`"redis": "ok"` or `"unavailable"`) without failing readiness: without
+    Redis the service still answers."""
     settings: Settings = request.app.state.settings
     shared = await shared_state(request)
     try:
         async with asyncio.timeout(settings.db_pool_timeout):
             async with database(request).connect() as connection:
-                await execute_select(connection, SELECT_ONE)
+                problem = await schema_problem(connection, settings.database_schema)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
         body = {"status": "unavailable", "database": "unreachable", **shared}
+        return JSONResponse(body, status_code=503)
+    if problem is not None:
+        logger.warning("readiness check: %s", problem)
+        body = {"status": "unavailable", "database": "incomplete", "reason": problem, **shared}
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", **shared})
 
@@ -145,7 +163,8 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
 
 
 def http_middleware(settings: Settings) -> list[Middleware]:
-    """CORS, deadline, body limit, compression and caching headers, outermost first."""
+    """CORS, the legacy door's headers and refusals, deadline, body limit, compression and
+    caching headers, outermost first."""
     middleware: list[Middleware] = []
     if settings.cors_origin_list:
         middleware.append(
@@ -153,11 +172,20 @@ def http_middleware(settings: Settings) -> list[Middleware]:
                 CORSMiddleware,
                 allow_origins=settings.cors_origin_list,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=[*CORS_ALLOW_HEADERS, *settings.cors_allow_header_list],
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             )
         )
+    middleware.append(
+        Middleware(
+            LegacyDoorMiddleware,
+            prefix=LEGACY_PREFIX,
+            endpoint=ORDERS_PATH,
+            allowed_hosts=settings.allowed_host_list,
+            trust_proxy=settings.trust_proxy,
+        )
+    )
     if settings.request_timeout:
         middleware.append(
             Middleware(
@@ -267,6 +295,8 @@ def create_app_from_environment() -> Starlette:
     logging set up for this process, and tracing as the `OTEL_*` variables ask (the
     provider is also the process's global one, for any other instrumented library)."""
     settings = load_settings()
+    if not settings.database_url:
+        raise ConfigurationError("GATEWAY_DATABASE_URL is not set")
     configure_logging(settings.log_format, settings.log_level)
     provider = tracer_provider_from_environment()
     if provider is not None:

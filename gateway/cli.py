@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,19 +19,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.db.bootstrap import create_tables, embedded_database_exists, missing_tables
 from gateway.db.engine import create_engine, create_session_factory
 from gateway.db.indexes import create_indexes, drop_indexes
+from gateway.db.schema_check import schema_problem
 from gateway.db.seed import SeedOptions, seed_database
 from gateway.db.tokens import create_token, list_tokens, revoke_token
-from gateway.db.urls import normalize_database_url, sqlite_path
-from gateway.errors import ConfigurationError, GatewayError
+from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url, sqlite_path
+from gateway.errors import BadUserInput, ConfigurationError, GatewayError, StartupError
+from gateway.observability.logs import uvicorn_log_config
 from gateway.observability.multiprocess import shared_metrics_folder
-from gateway.settings import Settings, load_settings
+from gateway.settings import DEMO_DATABASE_URL, Settings, load_settings
+
+NO_DATABASE = (
+    "no database configured: set GATEWAY_DATABASE_URL or pass --database-url "
+    "(postgresql://user@host/db or sqlite:///path/file.sqlite3)"
+)
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url",
-        help="database URL (default: $GATEWAY_DATABASE_URL, else the embedded demo SQLite file)",
-    )
+    parser.add_argument("--database-url", help="database URL (default: $GATEWAY_DATABASE_URL)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,11 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the HTTP service",
-        description="Serve GraphQL (/graphql) and the legacy REST endpoint. On the embedded "
-        "default database, create and seed it first if it does not exist yet; any other "
-        "database is only read.",
+        description="Serve GraphQL (/graphql) and the legacy REST endpoint on the database of "
+        "GATEWAY_DATABASE_URL (or --database-url), which is only read; it must hold the "
+        "shop's tables. --demo serves the embedded demo database instead, created and "
+        "seeded on first start.",
     )
     _database_option(serve)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"serve the embedded demo database ({DEFAULT_SQLITE_PATH}; made on first start)",
+    )
     serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
@@ -127,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    return load_settings(database_url=getattr(args, "database_url", None), **extra)
+    """The settings of a command that needs a database: one must be configured."""
+    settings = load_settings(database_url=getattr(args, "database_url", None), **extra)
+    if not settings.database_url:
+        raise ConfigurationError(NO_DATABASE)
+    return settings
 
 
 def _prepare_sqlite_file(settings: Settings) -> None:
@@ -144,13 +160,13 @@ def _run(coroutine_function: Callable[[], Coroutine[Any, Any, int]]) -> int:
 # --- serve ---------------------------------------------------------------------------------
 
 
-async def prepare_embedded_database(settings: Settings) -> bool:
+async def prepare_demo_database(settings: Settings) -> bool:
     """Create and seed the embedded demo database if it does not exist. True if it did.
 
     It is built under a temporary name and renamed into place once seeded, so a first start
     that is interrupted leaves no half-made database for the next start to trust.
     """
-    path = settings.embedded_path
+    path = settings.demo_path
     if embedded_database_exists(path):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +194,50 @@ async def _demo_token(settings: Settings) -> str | None:
     return tokens[0].key if tokens else None
 
 
+def demo_banner(settings: Settings, token: str | None) -> str:
+    """What `serve --demo` prints: the token, and links that work as they are (GraphiQL's
+    opens with the token's header filled in)."""
+    base = f"http://{settings.host}:{settings.port}"
+    headers = json.dumps({"Authorization": f"Token {token}"})
+    return (
+        f"\nDemo database: {settings.demo_path}\n"
+        f"Demo token:    {token}\n"
+        f"GraphiQL:      {base}/graphql?{urlencode({'headers': headers}, quote_via=quote)}\n"
+        f"REST:          curl -H 'Authorization: Token {token}' "
+        f"'{base}/api/shop/customers/me/orders?limit=2'\n"
+        f"Ready check:   {base}/readyz\n"
+    )
+
+
+async def _database_check(settings: Settings) -> str | None:
+    """What the database lacks (one line), or None; an unreachable database is only
+    warned about: the service starts, and `/readyz` answers 503 until it answers."""
+    engine = create_engine(settings, read_only=True)
+    try:
+        async with engine.connect() as connection:
+            return await schema_problem(connection, settings.database_schema)
+    except (OSError, SQLAlchemyError) as exc:
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"warning: the database does not answer yet: {first_line}", file=sys.stderr)
+        return None
+    finally:
+        await engine.dispose()
+
+
+def check_manifest(settings: Settings) -> None:
+    """The persisted-query manifest loads (`ConfigurationError`, one line, if not)."""
+    from gateway.graphql import persisted_queries  # loads the schema: only serve needs it
+
+    persisted_queries(settings)
+
+
+def check_database(settings: Settings) -> None:
+    """The database has the shop's tables and columns (`StartupError`, one line, if not)."""
+    problem = asyncio.run(_database_check(settings))
+    if problem is not None:
+        raise StartupError(problem)
+
+
 def _export(settings: Settings) -> None:
     """Hand the effective settings to worker processes, which read `GATEWAY_*`."""
     for name, value in settings.model_dump().items():
@@ -187,9 +247,9 @@ def _export(settings: Settings) -> None:
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    settings = _settings(
-        args,
+def _serve_settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(
+        database_url=args.database_url,
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -197,23 +257,30 @@ def serve_command(args: argparse.Namespace) -> int:
         log_format=args.log_format,
         graceful_timeout=args.graceful_timeout,
     )
+    if args.demo:
+        if settings.database_url and not settings.is_demo:
+            raise ConfigurationError(
+                "--demo serves the demo database: leave GATEWAY_DATABASE_URL and "
+                "--database-url unset"
+            )
+        return settings.model_copy(update={"database_url": DEMO_DATABASE_URL})
+    if not settings.database_url:
+        raise ConfigurationError(f"{NO_DATABASE}, or pass --demo for the demo database")
     path = sqlite_path(settings.database_url)
-    if not settings.is_embedded_default and path is not None and not Path(path).exists():
+    if not settings.is_demo and path is not None and not Path(path).exists():
         raise ConfigurationError(f"GATEWAY_DATABASE_URL: no SQLite database at {path}")
-    if settings.is_embedded_default:
-        asyncio.run(prepare_embedded_database(settings))
-        token = asyncio.run(_demo_token(settings))
-        base = f"http://{settings.host}:{settings.port}"
-        print(
-            f"\nDemo database: {settings.embedded_path}\n"
-            f"Demo token:    {token}\n"
-            f'GraphiQL:      {base}/graphql   (headers: {{"Authorization": "Token {token}"}})\n'
-            f"REST:          curl -H 'Authorization: Token {token}' "
-            f"'{base}/api/shop/customers/me/orders?limit=2'\n"
-            f"Ready check:   {base}/readyz\n",
-            flush=True,
-        )
-    if settings.workers > 1 and not settings.cursor_secret and not settings.is_embedded_default:
+    return settings
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    settings = _serve_settings(args)
+    check_manifest(settings)
+    if settings.is_demo:
+        asyncio.run(prepare_demo_database(settings))
+    check_database(settings)
+    if settings.is_demo:
+        print(demo_banner(settings, asyncio.run(_demo_token(settings))), flush=True)
+    if settings.workers > 1 and not settings.cursor_secret and not settings.is_demo:
         # One key for all workers of this `serve`, so a cursor works whichever worker
         # answers; a restart still changes it (set GATEWAY_CURSOR_SECRET to keep cursors).
         settings = settings.model_copy(update={"cursor_secret": secrets.token_urlsafe(32)})
@@ -226,6 +293,8 @@ def serve_command(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            # uvicorn's own lines (start-up, shutdown, errors) in the gateway's format.
+            log_config=uvicorn_log_config(settings.log_format, settings.log_level),
             access_log=False,  # the app logs each request itself, with its request id
             timeout_graceful_shutdown=settings.graceful_timeout,
             # uvicorn's default 5 s kills a worker still importing on a busy small host.
@@ -393,7 +462,9 @@ def _add_apq_command(commands: Any) -> None:
 
 
 def apq_register_command(args: argparse.Namespace) -> int:
-    from gateway.graphql.persisted import register_documents
+    from gateway.graphql import build_schema
+    from gateway.graphql.documents import document_problem
+    from gateway.graphql.persisted import ManifestError, register_documents
 
     manifest = args.manifest or Path(load_settings().persisted_queries_file or "")
     if not str(manifest) or str(manifest) == ".":
@@ -401,7 +472,16 @@ def apq_register_command(args: argparse.Namespace) -> int:
             "GATEWAY_PERSISTED_QUERIES_FILE: not set; pass --manifest or set the variable"
         )
     documents = [path.read_text(encoding="utf-8") for path in args.files]
-    for path, digest in zip(args.files, register_documents(manifest, documents), strict=True):
+    schema = build_schema()
+    for path, document in zip(args.files, documents, strict=True):
+        problem = document_problem(schema, document)
+        if problem is not None:
+            raise BadUserInput(f"{path}: {problem}; nothing was registered")
+    try:
+        hashes = register_documents(manifest, documents)
+    except ManifestError as exc:
+        raise ConfigurationError(f"GATEWAY_PERSISTED_QUERIES_FILE: {exc}") from None
+    for path, digest in zip(args.files, hashes, strict=True):
         print(f"{digest}  {path}")
     return 0
 

@@ -26,8 +26,8 @@ def cursor_key(settings: Settings) -> bytes:
     """
     if settings.cursor_secret:
         return settings.cursor_secret.encode("utf-8")
-    if settings.is_embedded_default:
-        return _stored_secret(settings.embedded_path.parent / SECRET_FILE_NAME)
+    if settings.is_demo:
+        return _stored_secret(settings.demo_path.parent / SECRET_FILE_NAME)
     logger.warning(
         "GATEWAY_CURSOR_SECRET is not set: using a random key for this process; GraphQL "
         "cursors will not survive a restart and are not shared between workers"

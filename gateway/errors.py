@@ -3,6 +3,7 @@ GraphQL: `extensions.code`); anything else is an internal error and is masked.
 
     GatewayError
     ├── ConfigurationError      bad settings; start-up stops with the message
+    ├── StartupError            the database lacks what the gateway reads; start-up stops
     ├── AuthenticationFailed    no/invalid credentials (401 / UNAUTHENTICATED)
     ├── BadUserInput            invalid arguments (400 / BAD_USER_INPUT)
     └── DatabaseUnavailable     the database cannot be reached or is overloaded (503)
@@ -17,6 +18,10 @@ class GatewayError(Exception):
 
 class ConfigurationError(GatewayError):
     """A setting is invalid; the message names the variable."""
+
+
+class StartupError(GatewayError):
+    """Something the service needs is missing (a table, a column); the message says what."""
 
 
 class AuthenticationFailed(GatewayError):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +20,11 @@ from gateway.throttling.rates import Rate, parse_rate
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 LogFormat = Literal["auto", "json", "text"]
 _ORIGIN = re.compile(r"https?://[^/\s,]+")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token: a header name
+PREFIX = "GATEWAY_"
+# Variables of the test suite (`GATEWAY_TEST_POSTGRES_URL`, …), not settings.
+TEST_PREFIX = "GATEWAY_TEST_"
+DEMO_DATABASE_URL = normalize_database_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
 
 
 class Settings(BaseSettings):
@@ -24,8 +32,10 @@ class Settings(BaseSettings):
 
     Attributes:
         database_url: the shop database. `postgresql://…`, `sqlite:///path` and SQLAlchemy's
-            driver-qualified forms are accepted. Default: the embedded demo SQLite file,
-            which is created and seeded on first start (and only that one ever is).
+            driver-qualified forms are accepted. Required: `gateway serve` refuses to start
+            without it, unless `--demo` asks for the embedded demo SQLite file
+            (`.gateway/demo.sqlite3`, created and seeded on first start: the only database
+            the gateway ever creates).
         host, port, workers: where and how many processes `gateway serve` runs.
         log_level: the minimum level logged.
         timezone: IANA zone whose calendar dates the date filters compare (UTC like the
@@ -47,13 +57,24 @@ class Settings(BaseSettings):
             statements are prepared once per connection and cached.
         sqlite_busy_timeout: seconds SQLite waits for a lock before failing.
         cursor_secret: HMAC key for GraphQL cursors; every process of a deployment must share
-            it. Empty: the embedded default keeps a generated one beside its database file;
-            on any other database each process generates its own (with a warning), so
-            cursors do not survive a restart and are not valid across workers.
+            it. Empty: the demo database keeps a generated one beside its file; otherwise
+            `gateway serve` generates one at start-up, shared by its `--workers` but lost on
+            restart (and not shared with other machines or other `serve` processes; a
+            process started by another server, e.g. uvicorn's own command, generates its
+            own, with a warning).
         log_format: `json` (one JSON object per line), `text`, or `auto`: text when stdout
             is a terminal, JSON lines otherwise.
         cors_origins: comma-separated browser origins (`https://shop.example`) allowed to call
             the API from their pages; empty: CORS off. `*` allows any origin.
+        cors_allow_headers: request headers browsers may send besides those always allowed
+            (`Authorization`, `Content-Type`, `Accept`, `X-Request-ID`, `traceparent`,
+            `tracestate`, `apollographql-client-name`, `apollographql-client-version`),
+            comma-separated.
+        allowed_hosts: comma-separated host names the service answers for, with Django's
+            `ALLOWED_HOSTS` semantics: `shop.example` exactly, `.shop.example` for it and
+            its subdomains, `*` for any; letter case and a port in `Host` do not matter.
+            Empty: any valid host. A request for another host answers 400 (closes the door
+            to DNS rebinding).
         gzip_minimum_size: responses of at least this many bytes are gzip-compressed for
             clients that accept it (never the legacy REST endpoint); 0: no compression.
         graceful_timeout: seconds a stopping process lets in-flight requests finish.
@@ -82,7 +103,12 @@ class Settings(BaseSettings):
         persisted_queries_file: JSON manifest of registered documents
             (`gateway apq register FILE…` writes it); empty: none.
         persisted_queries_only: allow-list mode: run only documents registered in
-            `persisted_queries_file`, sent by hash or in full.
+            `persisted_queries_file`, sent by id, by hash or in full.
+        graphql_introspection: answer introspection queries (`__schema`, `__type`); off,
+            they fail validation (the schema stays available from `gateway schema export`),
+            and GraphiQL cannot load the schema.
+        graphiql: serve the GraphiQL page to browsers at `/graphql`; off, no IDE page (and
+            no assets under `/graphql/static/`).
         redis_url: the Redis every instance of a deployment shares
             (`redis://host:6379/0`, `rediss://…`, `unix:///path?db=0`): automatic persisted
             queries and rate-limit counters live there. Empty: each process keeps its own.
@@ -102,9 +128,9 @@ class Settings(BaseSettings):
             charged for what an operation returned. Empty: no limit.
     """
 
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    database_url: str = ""
     database_schema: str = Field(default="", pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$|^$")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -126,6 +152,8 @@ class Settings(BaseSettings):
     # Operations: logs, browsers, compression, shutdown.
     log_format: LogFormat = "auto"
     cors_origins: str = ""
+    cors_allow_headers: str = ""
+    allowed_hosts: str = ""
     gzip_minimum_size: int = Field(default=1024, ge=0)
     graceful_timeout: int = Field(default=30, ge=1)
     # Protection: timeouts, request size and GraphQL query limits.
@@ -140,6 +168,9 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(default=1000, ge=0)
     persisted_queries_file: str = ""
     persisted_queries_only: bool = False
+    # Switches for production.
+    graphql_introspection: bool = True
+    graphiql: bool = True
     # Shared state (Redis) and rate limits.
     redis_url: str = ""
     redis_prefix: str = Field(default="gateway:", pattern=r"^[A-Za-z0-9_.:-]*$")
@@ -151,7 +182,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        return normalize_database_url(value)
+        return normalize_database_url(value) if value.strip() else ""
 
     @field_validator("cors_origins")
     @classmethod
@@ -161,6 +192,20 @@ class Settings(BaseSettings):
             if origin != "*" and _ORIGIN.fullmatch(origin) is None:
                 raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
         return ",".join(origins)
+
+    @field_validator("cors_allow_headers")
+    @classmethod
+    def _cors_allow_headers(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        for name in names:
+            if _TOKEN.fullmatch(name) is None:
+                raise ValueError(f"not a header name: {name!r}")
+        return ",".join(names)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts(cls, value: str) -> str:
+        return ",".join(host.strip().lower() for host in value.split(",") if host.strip())
 
     @field_validator("redis_url")
     @classmethod
@@ -212,6 +257,14 @@ class Settings(BaseSettings):
         return self.cors_origins.split(",") if self.cors_origins else []
 
     @property
+    def cors_allow_header_list(self) -> list[str]:
+        return self.cors_allow_headers.split(",") if self.cors_allow_headers else []
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return self.allowed_hosts.split(",") if self.allowed_hosts else []
+
+    @property
     def request_rate(self) -> Rate | None:
         return parse_rate(self.rate_limit) if self.rate_limit else None
 
@@ -224,20 +277,41 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
-    def is_embedded_default(self) -> bool:
+    def is_demo(self) -> bool:
         """True for the demo database: the only one the service may create and seed."""
-        return self.database_url == normalize_database_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
+        return self.database_url == DEMO_DATABASE_URL
 
     @property
-    def embedded_path(self) -> Path:
+    def demo_path(self) -> Path:
         return Path(DEFAULT_SQLITE_PATH)
+
+
+def unknown_variable(environ: Mapping[str, str]) -> str | None:
+    """The message for the first `GATEWAY_*` variable that names no setting (a misspelt
+    one would otherwise be ignored silently), with the closest real name."""
+    known = [name.upper() for name in Settings.model_fields]
+    for variable in sorted(environ):
+        name = variable.upper()  # pydantic-settings reads them case-insensitively
+        if not name.startswith(PREFIX) or name.startswith(TEST_PREFIX):
+            continue
+        suffix = name.removeprefix(PREFIX)  # compared without the prefix they all share
+        if suffix in known:
+            continue
+        close = difflib.get_close_matches(suffix, known, n=1)
+        hint = f"did you mean {PREFIX}{close[0]}?" if close else "no setting has this name"
+        return f"unknown variable {variable}: {hint} (see docs/configuration.md)"
+    return None
 
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment plus explicit overrides (CLI flags win).
 
-    Raises `ConfigurationError` naming the variable, so start-up fails with one clear line.
+    Raises `ConfigurationError` naming the variable, so start-up fails with one clear line;
+    a `GATEWAY_*` variable that is no setting is such an error too.
     """
+    unknown = unknown_variable(os.environ)
+    if unknown is not None:
+        raise ConfigurationError(unknown)
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]  # pydantic validates the values

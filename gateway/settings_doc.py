@@ -31,8 +31,10 @@ HEADER = """\
 
 Every setting is an environment variable `GATEWAY_<NAME>`; the flags of `gateway serve` listed
 below override them. Values are validated once at start-up: an invalid one stops the process
-with a message naming the variable. `gateway serve --workers N` hands the effective settings
-to every worker process.
+with a message naming the variable, and so does a `GATEWAY_*` variable that names no setting
+(with the closest setting's name: a misspelt variable is never ignored silently). Variables
+starting `GATEWAY_TEST_` belong to the test suite and are not read. `gateway serve --workers
+N` hands the effective settings to every worker process.
 """
 
 

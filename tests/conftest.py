@@ -8,7 +8,7 @@ without it, it is skipped with that reason (shown in pytest's summary), never si
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ from gateway.db.engine import create_engine, create_session_factory
 from gateway.settings import Settings, load_settings
 from tests.app_client import Served, serve
 from tests.databases import PostgresSchemas, SqliteTemplate, empty_schema
+from tests.gateway_process import GatewayServer, start_serve
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "")
 POSTGRES_SKIP = "GATEWAY_TEST_POSTGRES_URL is not set: PostgreSQL half of the suite skipped"
@@ -112,3 +113,20 @@ async def served(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Serve
 def client(served: Served) -> httpx.AsyncClient:
     """An HTTP client talking to the whole app on the test database."""
     return served.client
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., GatewayServer]]:
+    """Starts `python -m gateway serve` (`start(*args, cwd=…, env=…)`); every server it
+    started is stopped at the end, whatever happened."""
+    servers: list[GatewayServer] = []
+
+    def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> GatewayServer:
+        output = tmp_path / f"serve-{len(servers)}.out"
+        server = start_serve(*args, cwd=cwd, output=output, env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import gateway
-from gateway.cli import build_parser, main, prepare_embedded_database
+from gateway.cli import build_parser, main, prepare_demo_database
 from gateway.db.seed import seed_database
 from gateway.settings import Settings, load_settings
 
@@ -146,6 +146,25 @@ def test_invalid_settings_exit_code_of_the_process(tmp_path):
     assert result.stderr == (
         "error: invalid configuration: GATEWAY_PORT: Input should be a valid integer, unable "
         "to parse string as an integer\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command", [("db", "init"), ("seed",), ("token", "list"), ("db", "indexes")]
+)
+def test_a_command_without_a_database_says_how_to_configure_one(
+    command, tmp_path, monkeypatch, capsys
+):
+    # Given no GATEWAY_DATABASE_URL and no --database-url
+    monkeypatch.delenv("GATEWAY_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    # When a command that needs a database runs, then one line says how, and nothing is made
+    assert main(list(command)) == 2
+    assert capsys.readouterr().err == (
+        "error: no database configured: set GATEWAY_DATABASE_URL or pass --database-url "
+        "(postgresql://user@host/db or sqlite:///path/file.sqlite3)\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -330,9 +349,9 @@ def test_the_demo_database_is_made_once(tmp_path, monkeypatch, capsys):
     settings = load_settings(database_url="sqlite:///.gateway/demo.sqlite3")
 
     # When the embedded database is prepared twice
-    first = asyncio.run(prepare_embedded_database(settings))
+    first = asyncio.run(prepare_demo_database(settings))
     made = sorted(p.name for p in (tmp_path / ".gateway").iterdir())
-    second = asyncio.run(prepare_embedded_database(settings))
+    second = asyncio.run(prepare_demo_database(settings))
 
     # Then the first made exactly the demo file, the second left it alone
     assert (first, second) == (True, False)
@@ -350,12 +369,12 @@ def test_an_interrupted_first_start_leaves_no_demo_database(tmp_path, monkeypatc
 
     monkeypatch.setattr("gateway.cli.seed_database", interrupted)
     with pytest.raises(RuntimeError, match="interrupted"):
-        asyncio.run(prepare_embedded_database(settings))
+        asyncio.run(prepare_demo_database(settings))
     monkeypatch.setattr("gateway.cli.seed_database", seed_database)
 
     # Then no demo database exists, and the next start makes a complete one
     assert not (tmp_path / ".gateway" / "demo.sqlite3").exists()
-    assert asyncio.run(prepare_embedded_database(settings)) is True
+    assert asyncio.run(prepare_demo_database(settings)) is True
     assert sorted(p.name for p in (tmp_path / ".gateway").iterdir()) == ["demo.sqlite3"]
     with closing(sqlite3.connect(tmp_path / ".gateway" / "demo.sqlite3")) as connection:
         assert connection.execute("SELECT count(*) FROM shop_order").fetchone() == (5000,)

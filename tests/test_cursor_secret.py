@@ -5,7 +5,7 @@ import stat
 
 from gateway.app import create_app
 from gateway.cursor_secret import cursor_key
-from gateway.settings import load_settings
+from gateway.settings import DEMO_DATABASE_URL, load_settings
 
 
 def test_the_key_is_the_configured_secret(tmp_path):
@@ -24,10 +24,10 @@ def test_without_a_secret_another_database_gets_a_random_key_and_a_warning(tmp_p
     assert "GATEWAY_CURSOR_SECRET is not set" in caplog.text
 
 
-def test_the_embedded_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the embedded default is a path relative to the project
-    settings = load_settings()
-    assert settings.is_embedded_default
+def test_the_demo_database_keeps_its_secret_beside_its_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo database is a path relative to the project
+    settings = load_settings(database_url=DEMO_DATABASE_URL)
+    assert settings.is_demo
 
     first = cursor_key(settings)
     second = cursor_key(settings)
@@ -40,8 +40,8 @@ def test_the_embedded_database_keeps_its_secret_beside_its_file(tmp_path, monkey
 
 
 async def test_the_app_reads_the_key_in_its_lifespan_not_when_it_is_built(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the embedded default is a path relative to the project
-    app = create_app(load_settings())
+    monkeypatch.chdir(tmp_path)  # the demo database is a path relative to the project
+    app = create_app(load_settings(database_url=DEMO_DATABASE_URL))
     secret_file = tmp_path / ".gateway" / "cursor-secret"
 
     # when the app is built, nothing is read or written; when it starts, the key is there

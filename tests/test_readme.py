@@ -60,5 +60,5 @@ def test_the_parser_reads_the_table():
     table = configuration_table()
 
     assert table["GATEWAY_PORT"] == "`8000`"
-    assert table["GATEWAY_DATABASE_URL"] == "`sqlite:///.gateway/demo.sqlite3`"
+    assert table["GATEWAY_DATABASE_URL"] == "(none: required, or `serve --demo`)"
     assert table["GATEWAY_DATABASE_SCHEMA"] == "(server default)"

@@ -21,13 +21,15 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults():
     settings = load_settings()
 
-    assert settings.database_url == "sqlite+aiosqlite:///.gateway/demo.sqlite3"
-    assert settings.is_embedded_default
+    assert settings.database_url == ""  # not configured: serve refuses to start without --demo
+    assert not settings.is_demo
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
     assert (settings.log_level, settings.timezone) == ("info", "UTC")
     assert (settings.rest_default_limit, settings.rest_max_limit) == (20, 100)
     assert (settings.graphql_default_page_size, settings.graphql_max_page_size) == (20, 100)
     assert settings.trust_proxy is False
+    assert (settings.graphql_introspection, settings.graphiql) == (True, True)
+    assert (settings.allowed_host_list, settings.cors_allow_header_list) == ([], [])
 
 
 def test_environment_variables_are_read(monkeypatch):
@@ -98,10 +100,47 @@ def test_database_urls_as_users_write_them(monkeypatch, given, expected):
     assert load_settings(database_url=given).database_url == expected
 
 
-def test_only_the_default_file_is_the_embedded_database():
-    assert load_settings(database_url="sqlite:///.gateway/demo.sqlite3").is_embedded_default
-    assert not load_settings(database_url="sqlite:///other.sqlite3").is_embedded_default
-    assert not load_settings(database_url="postgresql://u@h/db").is_embedded_default
+def test_only_the_demo_file_is_the_demo_database():
+    assert load_settings(database_url="sqlite:///.gateway/demo.sqlite3").is_demo
+    assert not load_settings(database_url="sqlite:///other.sqlite3").is_demo
+    assert not load_settings(database_url="postgresql://u@h/db").is_demo
+
+
+def test_an_empty_database_url_is_no_database():
+    assert load_settings(database_url="  ").database_url == ""
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        ("GATEWAY_DATABSE_URL", "unknown variable GATEWAY_DATABSE_URL: did you mean "
+         "GATEWAY_DATABASE_URL? (see docs/configuration.md)"),
+        ("gateway_prot", "unknown variable gateway_prot: did you mean GATEWAY_PORT? "
+         "(see docs/configuration.md)"),
+        ("GATEWAY_GRAPHQL_INTROSPECTON", "unknown variable GATEWAY_GRAPHQL_INTROSPECTON: did "
+         "you mean GATEWAY_GRAPHQL_INTROSPECTION? (see docs/configuration.md)"),
+        ("GATEWAY_XYZZY", "unknown variable GATEWAY_XYZZY: no setting has this name "
+         "(see docs/configuration.md)"),
+    ],
+)  # fmt: skip
+def test_a_variable_that_names_no_setting_stops_start_up(monkeypatch, variable, message):
+    # Given a GATEWAY_* variable that is not a setting (misspelt, or invented)
+    monkeypatch.setenv(variable, "x")
+
+    # When settings are loaded, then one line names it and the closest setting
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert str(raised.value) == message
+
+
+def test_header_names_and_hosts_are_read_as_lists(monkeypatch):
+    monkeypatch.setenv("GATEWAY_CORS_ALLOW_HEADERS", " X-Shop-Client , baggage,")
+    monkeypatch.setenv("GATEWAY_ALLOWED_HOSTS", "API.shop.example, .shop.example")
+
+    settings = load_settings()
+
+    assert settings.cors_allow_header_list == ["X-Shop-Client", "baggage"]
+    assert settings.allowed_host_list == ["api.shop.example", ".shop.example"]
 
 
 @pytest.mark.parametrize(
@@ -117,11 +156,11 @@ def test_only_the_default_file_is_the_embedded_database():
         ("GATEWAY_TRUST_PROXY", "maybe", "GATEWAY_TRUST_PROXY: Input should be a valid boolean"),
         ("GATEWAY_DATABASE_URL", "mysql://u@h/db", "GATEWAY_DATABASE_URL: unsupported database"),
         ("GATEWAY_DATABASE_URL", "not a url", "GATEWAY_DATABASE_URL: not a database URL"),
+        ("GATEWAY_CORS_ALLOW_HEADERS", "X Bad", "GATEWAY_CORS_ALLOW_HEADERS: not a header name"),
         ("GATEWAY_DATABASE_URL", "postgresql://h1:5432,h2:x/db",
          "GATEWAY_DATABASE_URL: not a host[:port] in the database URL: 'h2:x'"),
         ("GATEWAY_DATABASE_URL", "postgresql://h/db?sslmode=on",
          "GATEWAY_DATABASE_URL: sslmode='on' in the database URL; use one of"),
-        ("GATEWAY_DATABASE_URL", "", "GATEWAY_DATABASE_URL: not a database URL"),
         ("GATEWAY_DATABASE_SCHEMA", "a;drop", "GATEWAY_DATABASE_SCHEMA: String should match"),
         ("GATEWAY_REDIS_URL", "http://cache:6379", "GATEWAY_REDIS_URL: not a Redis URL"),
         ("GATEWAY_REDIS_TIMEOUT", "0", "GATEWAY_REDIS_TIMEOUT: Input should be greater than 0"),

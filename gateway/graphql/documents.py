@@ -16,8 +16,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, parse, validate
+from strawberry import Schema
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+
+from gateway.graphql.internals import graphql_schema
 
 DOCUMENT_CACHE_SIZE = 256
 
@@ -43,3 +46,20 @@ class CachedParser(ParserCache):
 def document_caches(maxsize: int = DOCUMENT_CACHE_SIZE) -> list[Callable[[], SchemaExtension]]:
     """The parse and validation caches, as extension factories for `extensions=[...]`."""
     return [lambda: CachedParser(maxsize=maxsize), lambda: ValidationCache(maxsize=maxsize)]
+
+
+def document_problem(schema: Schema, document: str) -> str | None:
+    """Why a document could never run on `schema` (the first syntax or validation error,
+    with its line and column), or None."""
+    try:
+        parsed = parse(document)
+    except GraphQLSyntaxError as error:
+        return _located(error)
+    errors = validate(graphql_schema(schema), parsed)
+    return _located(errors[0]) if errors else None
+
+
+def _located(error: GraphQLError) -> str:
+    where = error.locations[0] if error.locations else None
+    place = f" (line {where.line}, column {where.column})" if where else ""
+    return f"{error.message}{place}"

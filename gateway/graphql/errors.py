@@ -1,15 +1,24 @@
 """Every GraphQL error carries `extensions.code`; unexpected errors are masked.
 
-GRAPHQL_PARSE_FAILED       the document does not parse
-GRAPHQL_VALIDATION_FAILED  it does not validate against the schema
-BAD_USER_INPUT             `BadUserInput`, or variables that do not fit their types
-UNAUTHENTICATED            `AuthenticationFailed`
-QUERY_TOO_COMPLEX          over a query limit (`gateway.graphql.limits`) or the body size
-SERVICE_UNAVAILABLE        the database is down, overloaded or timed out (`DatabaseUnavailable`,
-                           which `gateway.db.errors` raises for such failures): HTTP 503 with
-                           `Retry-After`, so clients retry later
-INTERNAL_SERVER_ERROR      anything else: "Internal server error" and the request id;
-                           the traceback goes to the log under the same id
+The codes (docs/graphql-over-http.md has them with their HTTP statuses):
+
+GRAPHQL_PARSE_FAILED          the document does not parse
+GRAPHQL_VALIDATION_FAILED     it does not validate against the schema
+OPERATION_RESOLUTION_FAILURE  no operation can be chosen (`operations.py`, the view)
+BAD_USER_INPUT                `BadUserInput`, or variables that do not fit their types
+UNAUTHENTICATED               `AuthenticationFailed`
+QUERY_TOO_COMPLEX             over a query limit (`gateway.graphql.limits`) or the body size
+PERSISTED_QUERY_NOT_FOUND     a persisted document the server does not know (`persisted.py`)
+SERVICE_UNAVAILABLE           the database is down, overloaded or timed out
+                              (`DatabaseUnavailable`, which `gateway.db.errors` raises for
+                              such failures): HTTP 503 with `Retry-After`, so clients retry
+                              later
+INTERNAL_SERVER_ERROR         anything else: "Internal server error" and the request id;
+                              the traceback goes to the log under the same id
+BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_MEDIA_TYPE
+                              not a GraphQL request at all (400, 405, 406, 415): raised by
+                              the transport (`transport.py`), before any GraphQL work
+RATE_LIMITED                  reserved by the contract for request rate limits
 """
 
 from __future__ import annotations
@@ -55,7 +64,8 @@ class ErrorCodes(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
         for error in self.execution_context.pre_execution_errors or ():
-            _with_code(error, "GRAPHQL_VALIDATION_FAILED")
+            if not _has_code(error):  # `OperationSelection` codes its own
+                _with_code(error, "GRAPHQL_VALIDATION_FAILED")
 
     def on_operation(self) -> Iterator[None]:
         yield

@@ -1,6 +1,9 @@
 """Relay global IDs: base64 of `TypeName:databaseId` (e.g. `Order:12`).
 
 ID arguments also take the bare integer database id as a string, where the type is known.
+Only canonical spellings are accepted: an id that does not re-encode to itself (base64 of
+`Order:018`, other padding bits, `+12`, `012`) is `BadUserInput`, so an object has one id
+and a node is answered under the id it was asked for.
 """
 
 from __future__ import annotations
@@ -40,12 +43,16 @@ def decode_global_id(value: str) -> tuple[str, int]:
     type_name, _, database_id = text.partition(":")
     if type_name not in NODE_TYPES or not _DATABASE_ID.fullmatch(database_id):
         raise invalid
+    if encode_global_id(type_name, int(database_id)) != value:
+        raise invalid  # not canonical: leading zeros, padding bits, line breaks, …
     return type_name, int(database_id)
 
 
 def parse_id(value: str, type_name: str) -> int:
     """The database id an ID argument names: a global ID of `type_name`, or an integer."""
     if _INTEGER.fullmatch(value):
+        if str(int(value)) != value:
+            raise BadUserInput(f"Invalid ID {value[:50]!r}: write the integer as {int(value)}.")
         return int(value)
     decoded_type, database_id = decode_global_id(value)
     if decoded_type != type_name:

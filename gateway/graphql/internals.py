@@ -1,5 +1,8 @@
 """Every library internal the GraphQL adapter relies on, in one place: the compiled path's
-(`plans.py`, `compiled.py`), and graphql-core's schema behind Strawberry's (`limits.py`).
+(`plans.py`, `compiled.py`), graphql-core's schema behind Strawberry's (`limits.py`,
+`documents.py`), and what the view and `operations.py` need of Strawberry's execution (the
+exceptions `Schema.execute` raises for an operation it cannot choose or may not run, the
+operation name the request gave).
 
 Strawberry and graphql-core do not promise these: private attributes, modules outside their
 documented API, signatures that changed between minor versions. They are proven on the
@@ -30,6 +33,8 @@ from graphql.execution.collect_fields import (
 )
 from strawberry import Schema
 from strawberry.dataloader import DataLoader
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionContext
 from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.fields.resolver import StrawberryResolver
 
@@ -37,8 +42,10 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 __all__ = [
+    "CannotGetOperationTypeError",
     "FieldDetailsList",
     "FragmentDetails",
+    "InvalidOperationTypeError",
     "StrawberryArgument",
     "VariableValues",
     "batch_load",
@@ -49,6 +56,7 @@ __all__ = [
     "get_argument_values",
     "get_variable_values",
     "graphql_schema",
+    "provided_operation_name",
     "resolver_function",
     "scalar_registry",
 ]
@@ -80,3 +88,10 @@ def resolver_function(resolver: StrawberryResolver[Any]) -> Callable[..., Any] |
     """The function a resolver wraps (`StrawberryResolver.wrapped_func`): calling it is what
     `StrawberryResolver.__call__` does, one call less."""
     return resolver.wrapped_func
+
+
+def provided_operation_name(context: ExecutionContext) -> str | None:
+    """The operation name the request gave (`ExecutionContext._provided_operation_name`):
+    the public `operation_name` falls back to the document's first operation."""
+    name: str | None = context._provided_operation_name
+    return name

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.errors import BadUserInput
@@ -22,6 +22,7 @@ from gateway.graphql.fields import resolver
 from gateway.graphql.ids import decode_global_id, parse_id
 from gateway.graphql.inputs import OrderFilterInput, OrderOrderByInput, parse_filter, parse_ordering
 from gateway.graphql.limits import MEASURE_CACHE_SIZE, Measures, QueryLimiter, QueryLimits
+from gateway.graphql.operations import OperationSelection
 from gateway.graphql.pagination import OrderConnection, PageArguments, order_connection
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.tracing import TracedOperation
@@ -249,6 +250,7 @@ def build_schema(
     *,
     compiled: bool = True,
     fallbacks: Fallbacks | None = None,
+    introspection: bool = True,
     traced: bool = False,
     cost_budget: CostLimit | None = None,
 ) -> strawberry.Schema:
@@ -259,14 +261,21 @@ def build_schema(
     answer reports its cost (`CostAccounting`, which charges `cost_budget` if given).
     `compiled`: `myOrders` pages take the compiled path (`compiled.py`), whose fallbacks to
     graphql-core `fallbacks` counts; without it graphql-core executes every operation.
-    `traced`: spans for the operation and its phases (`TracedOperation`, outermost).
+    Without `introspection`, a document that asks for `__schema` or `__type` fails
+    validation. `traced`: spans for the operation and its phases (`TracedOperation`,
+    outermost).
     """
     extensions: list[Callable[[], SchemaExtension]] = [TracedOperation] if traced else []
     if limits is not None:
         measures: Measures = LruCache(MEASURE_CACHE_SIZE)
         extensions.append(partial(QueryLimiter, limits, measures))
         extensions.append(partial(CostAccounting, limits, measures, cost_budget))
-    extensions += [ErrorCodes, *document_caches()]
+    if not introspection:
+        # Its rule is one class, the same object on every request: the validation cache
+        # keeps hitting (see documents.py).
+        extensions.append(DisableIntrospection)
+    # OperationSelection after the validation cache, whose errors it reads.
+    extensions += [ErrorCodes, *document_caches(), OperationSelection]
     if compiled:
         # Last: it may answer in place of execution, once all else ran.
         extensions.append(compiled_orders(orders_connection, fallbacks))

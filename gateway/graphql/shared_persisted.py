@@ -37,8 +37,7 @@ class SharedPersistedQueries:
             document = self.local.resolve(query, extensions, *args)
         except PersistedQueryError as error:
             digest = self._shareable(extensions)
-            code = (error.error.extensions or {}).get("code")
-            if code != NOT_FOUND_CODE or digest is None or query is not None:
+            if error.code != NOT_FOUND_CODE or digest is None or query is not None:
                 raise
             found = await self.shared.get(digest) if self.shared is not None else None
             if found is None:

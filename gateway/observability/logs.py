@@ -68,6 +68,30 @@ def resolve_format(log_format: LogFormat, stream: TextIO) -> Literal["json", "te
     return "text" if stream.isatty() else "json"
 
 
+def uvicorn_log_config(log_format: LogFormat, level: str) -> dict[str, Any]:
+    """uvicorn's `log_config`: its own loggers (start-up, shutdown, server errors) write
+    through the same formatter as the gateway's, to stdout. Applied by uvicorn in every
+    worker process."""
+    chosen = resolve_format(log_format, sys.stdout)
+    formatter = JsonFormatter if chosen == "json" else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"gateway": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "handlers": {
+            "gateway": {
+                "class": "logging.StreamHandler",
+                "formatter": "gateway",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "loggers": {
+            name: {"handlers": ["gateway"], "level": level.upper(), "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
+
+
 class _GatewayHandler(logging.StreamHandler[TextIO]):
     """Marks the handler `configure_logging` installed, so calling it again replaces it."""
 

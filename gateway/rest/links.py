@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
+
+from gateway.http.hosts import requested_host, split_domain_port
 
 # Django's `iri_to_uri`: characters left as they are.
 _IRI_SAFE = "/#%[]=:;$&()+,!?*@'~"
@@ -16,17 +17,11 @@ def iri_to_uri(iri: str) -> str:
     return quote(iri, safe=_IRI_SAFE)
 
 
-# Django's `host_validation_re`: the Host values `request.get_host()` accepts.
-_VALID_HOST = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]+)?")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _first(value: str) -> str:
     return value.split(",", 1)[0].strip()
-
-
-def _valid_host(value: str) -> bool:
-    return _VALID_HOST.fullmatch(value.lower()) is not None
 
 
 def _server_host(request: Request, scheme: str) -> str:
@@ -42,17 +37,16 @@ def absolute_uri(request: Request, path: str, *, trust_proxy: bool) -> str:
     """The request's own URL: scheme and host from the request (or the trusted proxy's
     `X-Forwarded-Proto`/`X-Forwarded-Host`), the raw query decoded as UTF-8.
 
-    Django refuses a malformed Host with a 400 before any view runs; here such a host is
-    replaced by the server's address, so no header can break the links.
+    A malformed Host never gets here (the legacy door refuses it with Django's 400 page,
+    `gateway.rest.door`); without a Host the server's address stands in, as in Django.
     """
     scheme = request.scope.get("scheme", "http")
-    host = request.headers.get("host", "")
     if trust_proxy:
         proto = _first(request.headers.get("x-forwarded-proto", "")).lower()
         if proto in _DEFAULT_PORTS:
             scheme = proto
-        host = _first(request.headers.get("x-forwarded-host", "")) or host
-    if not _valid_host(host):
+    host = requested_host(request.scope, trust_proxy=trust_proxy)
+    if host is None or not split_domain_port(host)[0]:
         host = _server_host(request, scheme)
     query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
     location = f"{scheme}://{host}{path}"

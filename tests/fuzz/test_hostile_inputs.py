@@ -134,16 +134,17 @@ GRAPHQL_CORPUS: list[tuple[str, dict[str, Any], int, list[str | None]]] = [
                                   + " }"), 413, ["QUERY_TOO_COMPLEX"]),
     ("deeply nested JSON", {"content": b'{"query": "{ me { id } }", "variables": '
                             + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
-                            "headers": {"Content-Type": "application/json"}}, 400, []),
+                            "headers": {"Content-Type": "application/json"}}, 400, ["BAD_REQUEST"]),
     ("invalid UTF-8 body", {"content": b'{"query": "{ me { id } }\xff\xfe"}',
-                            "headers": {"Content-Type": "application/json"}}, 400, []),
+                            "headers": {"Content-Type": "application/json"}}, 400, ["BAD_REQUEST"]),
     ("invalid UTF-8 query string", {"url": url("/graphql", b"query=%7B+me+%7B+id+%7D+%7D%ff")}, 200,
      ["GRAPHQL_PARSE_FAILED"]),
-    ("variables not an object", {"json": {"query": "{ me { id } }", "variables": [1, 2]}}, 400, []),
-    ("query not a string", {"json": {"query": {"a": 1}}}, 400, []),
+    ("variables not an object", {"json": {"query": "{ me { id } }", "variables": [1, 2]}}, 400,
+     ["BAD_REQUEST"]),
+    ("query not a string", {"json": {"query": {"a": 1}}}, 400, ["BAD_REQUEST"]),
     ("1e400 variable", {"content": b'{"query": "query ($f: Int) { myOrders(first: $f) '
                         b'{ totalCount } }", "variables": {"f": 1e400}}',
-                        "headers": {"Content-Type": "application/json"}}, 400, []),
+                        "headers": {"Content-Type": "application/json"}}, 400, ["BAD_REQUEST"]),
 ]  # fmt: skip
 
 
@@ -200,7 +201,6 @@ async def test_ten_thousand_aliases_in_a_get_are_refused_before_running(
     # then the parser stopped at the token limit: nothing ran
     assert response.status == 200
     assert orjson.loads(response.body) == {
-        "data": None,
         "errors": [
             {
                 "message": "Query token count 60002 exceeds the limit of 1000.",

@@ -70,3 +70,8 @@ async def customers(session: AsyncSession) -> Customers:
     other = await add_customer(session, token=OTHER_TOKEN, email="other@example.com")
     await session.commit()
     return Customers(me=me, other=other)
+
+
+def without_cost(body: dict[str, Any]) -> dict[str, Any]:
+    """A body without its `extensions` (`extensions.cost`, tested in test_cost.py)."""
+    return {key: value for key, value in body.items() if key != "extensions"}

@@ -42,7 +42,6 @@ async def test_a_document_that_does_not_parse_is_a_parse_error(
 
     assert response.status_code == 200
     assert response.json() == {
-        "data": None,
         "errors": [
             {
                 "message": "Syntax Error: Expected Name, found <EOF>.",

@@ -21,7 +21,6 @@ async def test_parse_errors(post, customers):
     body = await post(UNPARSABLE)
 
     assert body == {
-        "data": None,
         "errors": [
             {
                 "message": "Syntax Error: Expected Name, found <EOF>.",
@@ -36,7 +35,7 @@ async def test_parse_errors(post, customers):
 async def test_validation_errors(post, customers):
     body = await post(INVALID)
 
-    assert body["data"] is None
+    assert "data" not in body  # a request error: nothing was executed
     assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
     assert body["errors"][0]["message"] == (
         "Cannot query field 'nope' on type 'Order'. Did you mean 'notes'?"
@@ -54,7 +53,7 @@ async def test_validation_errors(post, customers):
 async def test_variables_that_do_not_fit_are_bad_user_input(post, customers, document, variables):
     body = await post(document, **variables)
 
-    assert body["data"] is None
+    assert "data" not in body  # a request error: nothing was executed
     assert error_codes(body) == ["BAD_USER_INPUT"]
 
 

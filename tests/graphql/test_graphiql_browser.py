@@ -1,5 +1,6 @@
 """GraphiQL in a real browser against the real service: it loads with no request to any
-other host, and runs a `myOrders` query with a token typed into its headers tab."""
+other host, runs a `myOrders` query with a token typed into its headers tab, and opens from
+the demo's link with the demo token's header filled in, kept for the browser session only."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.gateway_process import GRAPHIQL_LINK, TOKEN
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,6 +35,7 @@ CHROMIUM_ARGS = [
 # test run leaves the work tree clean; otherwise the screenshot goes to a temporary folder.
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "artifacts" / "graphiql.png"
 UPDATE_SCREENSHOT = os.environ.get("GATEWAY_UPDATE_SCREENSHOT") == "1"
+HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
 QUERY = """query MyOrders {
   myOrders(first: 3) {
     totalCount
@@ -99,6 +103,18 @@ def _set_editor(page, selector: str, text: str) -> None:
     page.eval_on_selector(selector, "(element, text) => element.CodeMirror.setValue(text)", text)
 
 
+def _run_query(page) -> str:
+    """Types QUERY into the query editor, runs it, and returns the result editor's text."""
+    _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
+    page.click(".graphiql-execute-button")
+    page.wait_for_function(
+        "() => document.querySelector('.result-window .CodeMirror')"
+        ".CodeMirror.getValue().includes('totalCount')"
+    )
+    text: str = page.eval_on_selector(".result-window .CodeMirror", "e => e.CodeMirror.getValue()")
+    return text
+
+
 def test_graphiql_runs_my_orders_offline(service: tuple[str, str], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -118,22 +134,13 @@ def test_graphiql_runs_my_orders_offline(service: tuple[str, str], tmp_path: Pat
             # Given GraphiQL, loaded from the service alone
             page.goto(f"{base}/graphql")
             page.wait_for_selector(".graphiql-query-editor .CodeMirror")
-            headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
             default_headers = page.eval_on_selector(
-                headers_editor, "element => element.CodeMirror.getValue()"
+                HEADERS_EDITOR, "element => element.CodeMirror.getValue()"
             )
 
             # When a token and a query are entered and run
-            _set_editor(page, headers_editor, json.dumps({"Authorization": f"Token {token}"}))
-            _set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
-            page.click(".graphiql-execute-button")
-            page.wait_for_function(
-                "() => document.querySelector('.result-window .CodeMirror')"
-                ".CodeMirror.getValue().includes('totalCount')"
-            )
-            result = page.eval_on_selector(
-                ".result-window .CodeMirror", "element => element.CodeMirror.getValue()"
-            )
+            _set_editor(page, HEADERS_EDITOR, json.dumps({"Authorization": f"Token {token}"}))
+            result = _run_query(page)
             screenshot = SCREENSHOT if UPDATE_SCREENSHOT else tmp_path / "graphiql.png"
             page.screenshot(path=str(screenshot))
         finally:
@@ -145,3 +152,60 @@ def test_graphiql_runs_my_orders_offline(service: tuple[str, str], tmp_path: Pat
     hosts = {urlsplit(url).netloc for url in requested if not url.startswith("data:")}
     assert hosts == {urlsplit(base).netloc}
     assert f"{base}/graphql/static/graphiql.min.js" in requested
+
+
+def _storage_keys_holding(page, storage: str, text: str) -> list[str]:
+    return page.evaluate(
+        f"text => Object.keys({storage}).filter(k => ({storage}.getItem(k) || '').includes(text))",
+        text,
+    )
+
+
+def test_the_demo_link_opens_graphiql_with_the_token_kept_for_the_session_only(
+    start_server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    # Given the demo, and the GraphiQL link it prints
+    work = tmp_path / "work"
+    work.mkdir()
+    server = start_server("--demo", cwd=work)
+    server.wait_until_ready()
+    token = TOKEN.search(server.stdout)
+    link = GRAPHIQL_LINK.search(server.stdout)
+    assert token is not None, server.stdout
+    assert link is not None, server.stdout
+    expected = httpx.post(
+        server.url("/graphql"),
+        json={"query": QUERY},
+        headers={"Authorization": f"Token {token[1]}"},
+    ).json()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            # When the link is opened, and a query run without typing any header
+            page.goto(link[1])
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror")
+            headers = page.eval_on_selector(HEADERS_EDITOR, "e => e.CodeMirror.getValue()")
+            address = page.url
+            result = _run_query(page)
+            page.wait_for_function(
+                "text => Object.keys(sessionStorage).some("
+                "k => (sessionStorage.getItem(k) || '').includes(text))",
+                arg=token[1],
+            )
+            in_local = _storage_keys_holding(page, "localStorage", token[1])
+            in_session = _storage_keys_holding(page, "sessionStorage", token[1])
+        finally:
+            browser.close()
+
+    # Then the headers came filled in with the demo token, the query ran with them, and the
+    # token is kept in sessionStorage (the browser session), not in localStorage nor the URL
+    assert json.loads(headers) == {"Authorization": f"Token {token[1]}"}
+    assert json.loads(result) == expected
+    assert expected["data"]["myOrders"]["totalCount"] > 3
+    assert token[1] not in address
+    assert in_local == []
+    assert "graphiql:tabState" in in_session  # the tabs, with their headers

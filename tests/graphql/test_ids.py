@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 
 from gateway.errors import BadUserInput
@@ -32,6 +34,32 @@ def test_an_id_argument_takes_a_global_id_of_its_type_or_an_integer():
 def test_a_malformed_id_is_bad_user_input(value):
     with pytest.raises(BadUserInput, match="Invalid ID"):
         parse_id(value, "Order")
+
+
+ORDER_18 = encode_global_id("Order", 18)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        base64.b64encode(b"Order:018").decode(),  # leading zero
+        "T3JkZXI6MTl=",  # Order:19 with other padding bits (canonical: T3JkZXI6MTk=)
+        ORDER_18[:4] + "\n" + ORDER_18[4:],  # a line break lenient decoders skip
+        "+18",
+        "018",
+        "-0",
+    ],
+    ids=["Order:018", "padding bits", "line break", "+18", "018", "-0"],
+)
+def test_an_id_that_does_not_re_encode_to_itself_is_bad_user_input(value):
+    with pytest.raises(BadUserInput, match="Invalid ID"):
+        parse_id(value, "Order")
+
+
+def test_the_canonical_spellings_are_accepted():
+    assert parse_id("T3JkZXI6MTk=", "Order") == 19
+    assert parse_id("19", "Order") == 19
+    assert parse_id("-3", "Order") == -3  # names no order: matches nothing
 
 
 def test_a_global_id_of_another_type_is_bad_user_input():

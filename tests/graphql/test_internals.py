@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from graphql import GraphQLSchema, parse
 from packaging.requirements import Requirement
-from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
+from strawberry.types import ExecutionContext
 from strawberry.types.fields.resolver import StrawberryResolver
 
 from gateway.graphql import internals
 from gateway.graphql.loaded import loaded_by
 from gateway.graphql.schema import build_schema
-from gateway.graphql.view import GatewayGraphQL
 
 PYPROJECT = Path(__file__).parent.parent.parent / "pyproject.toml"
 
@@ -137,7 +136,28 @@ async def test_dataloader_internals() -> None:
     assert await internals.batch_load(loader, [2, 3]) == [20, 30]
 
 
-def test_the_view_overrides_strawberrys_execute_single_with_its_signature() -> None:
-    # `GatewayGraphQL.execute_single` wraps Strawberry's (persisted queries, the request's
-    # connection): not a documented extension point of Strawberry's ASGI view.
-    assert parameters(GatewayGraphQL.execute_single) == parameters(GraphQL.execute_single)
+async def test_strawberrys_execution_raises_these_for_the_operation_it_cannot_run() -> None:
+    # The view answers these (a coded request error, a 405): their attributes and wording.
+    schema = build_schema()
+    with pytest.raises(internals.CannotGetOperationTypeError) as unknown:
+        await schema.execute("query A { __typename }", operation_name="B")
+    with pytest.raises(internals.InvalidOperationTypeError) as refused:
+        await schema.execute("mutation { __typename }", allowed_operation_types=[])
+
+    assert unknown.value.operation_name == "B"
+    assert unknown.value.as_http_error_reason() == 'Unknown operation named "B".'
+    assert refused.value.as_http_error_reason("GET") == "mutations are not allowed when using GET"
+
+
+def test_the_execution_context_keeps_the_operation_name_the_request_gave() -> None:
+    # `operations.py` needs the request's own name: the public one falls back to the first.
+    context = ExecutionContext(
+        query="query A { __typename } query B { __typename }",
+        schema=build_schema(),
+        allowed_operations=(),
+        provided_operation_name=None,
+    )
+    context.graphql_document = parse(context.query or "")
+
+    assert internals.provided_operation_name(context) is None
+    assert context.operation_name == "A"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -10,6 +13,7 @@ import pytest
 
 from gateway.cli import main
 from gateway.graphql.persisted import (
+    ManifestError,
     PersistedQueries,
     PersistedQueryError,
     document_hash,
@@ -19,6 +23,7 @@ from gateway.graphql.persisted import (
 from gateway.settings import Settings
 from tests.app_client import serve
 from tests.factories import add_customer, add_order
+from tests.graphql.conftest import without_cost
 
 TOKEN = "a" * 40
 MY_ORDER_IDS = "query Ids { myOrders(first: 5) { nodes { databaseId } } }"
@@ -29,6 +34,14 @@ COST = {"cost": {"requestedQueryCost": 6, "actualQueryCost": 2}}
 
 def _persisted(document: str) -> dict[str, object]:
     return {"persistedQuery": {"version": 1, "sha256Hash": document_hash(document)}}
+
+
+@asynccontextmanager
+async def allow_list(settings: Settings, manifest: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the service in allow-list mode with this manifest."""
+    changes = {"persisted_queries_file": str(manifest), "persisted_queries_only": True}
+    async with serve(settings, **changes) as served:
+        yield served.client
 
 
 async def _shop(session) -> int:
@@ -87,7 +100,7 @@ def test_malformed_persisted_query_extension(persisted: object) -> None:
     store = PersistedQueries(registered={}, capacity=10)
     with pytest.raises(PersistedQueryError) as raised:
         store.resolve(None, {"persistedQuery": persisted})
-    assert raised.value.error.extensions == {"code": "BAD_USER_INPUT"}
+    assert raised.value.code == "BAD_USER_INPUT"
 
 
 def test_learned_documents_are_bounded_least_recently_used_first() -> None:
@@ -122,7 +135,7 @@ def test_register_writes_a_checked_manifest(tmp_path: Path, capsys) -> None:
 def test_a_tampered_manifest_is_refused(tmp_path: Path) -> None:
     manifest = tmp_path / "persisted.json"
     manifest.write_text(json.dumps({document_hash("{ a }"): "{ b }"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="does not match"):
+    with pytest.raises(ManifestError, match="does not match"):
         load_manifest(manifest)
 
 
@@ -134,9 +147,7 @@ async def test_allow_list_mode_runs_only_registered_documents(
     manifest = tmp_path / "persisted.json"
     register_documents(manifest, [MY_ORDER_IDS])
     headers = {"Authorization": f"Token {TOKEN}"}
-    strict = serve(settings, persisted_queries_file=str(manifest), persisted_queries_only=True)
-    async with strict as served:
-        client = served.client
+    async with allow_list(settings, manifest) as client:
         # when registered and unregistered documents are sent, by hash and in full
         by_hash = await client.post(
             "/graphql", json={"extensions": _persisted(MY_ORDER_IDS)}, headers=headers
@@ -155,3 +166,104 @@ async def test_allow_list_mode_runs_only_registered_documents(
     assert in_full.json() == expected
     for refused in (other, other_hash):
         assert refused.json()["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}
+
+
+# --- manifests in the formats clients' build tools write -----------------------------------
+
+APOLLO_MANIFEST = {
+    "format": "apollo-persisted-query-manifest",
+    "version": 1,
+    "operations": [
+        {"id": document_hash(MY_ORDER_IDS), "body": MY_ORDER_IDS, "name": "Ids", "type": "query"}
+    ],
+}
+RELAY_ID = "5b3c2d0a7e5f"  # Relay's ids are the compiler's own (here an opaque one)
+RELAY_MANIFEST = {RELAY_ID: MY_ORDER_IDS}
+CODEGEN_MANIFEST = {hashlib.sha1(MY_ORDER_IDS.encode()).hexdigest(): MY_ORDER_IDS}
+
+
+@pytest.mark.parametrize(
+    ("manifest", "request_body"),
+    [
+        (APOLLO_MANIFEST, {"extensions": _persisted(MY_ORDER_IDS)}),
+        (RELAY_MANIFEST, {"doc_id": RELAY_ID}),
+        (CODEGEN_MANIFEST, {"documentId": next(iter(CODEGEN_MANIFEST))}),
+        ({document_hash(MY_ORDER_IDS): MY_ORDER_IDS},
+         {"documentId": f"sha256:{document_hash(MY_ORDER_IDS)}"}),
+    ],
+    ids=["Apollo manifest, APQ hash", "Relay, doc_id", "graphql-codegen, documentId",
+         "register's own, documentId with sha256: prefix"],
+)  # fmt: skip
+async def test_each_manifest_format_runs_its_clients_requests_in_allow_list_mode(
+    settings: Settings, engine, session, tmp_path: Path, manifest, request_body
+) -> None:
+    # given a service in allow-list mode with a manifest of one client tool
+    order = await _shop(session)
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    headers = {"Authorization": f"Token {TOKEN}"}
+    async with allow_list(settings, path) as client:
+        # when the client sends its request over POST, and over GET
+        posted = await client.post("/graphql", json=request_body, headers=headers)
+        params = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in request_body.items()}
+        got = await client.get("/graphql", params=params, headers=headers)
+        unknown = await client.post("/graphql", json={"doc_id": "nope"}, headers=headers)
+
+    # then the registered document runs; an unknown id is PERSISTED_QUERY_NOT_FOUND
+    expected = {"data": {"myOrders": {"nodes": [{"databaseId": order}]}}}
+    assert without_cost(posted.json()) == expected
+    assert without_cost(got.json()) == expected
+    assert unknown.json() == {
+        "errors": [
+            {
+                "message": "PersistedQueryNotFound",
+                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "not a JSON file"),
+        ("[]", "expected a JSON object of id -> document, or an Apollo persisted query manifest"),
+        ('{"a": 1}', "expected a JSON object of id -> document"),
+        (json.dumps({"format": "apollo-persisted-query-manifest", "version": 1,
+                     "operations": [{"id": "x"}]}), "each operation needs a string id and body"),
+        (json.dumps({hashlib.md5(b"{ a }").hexdigest(): "{ b }"}), "does not match its document"),
+    ],
+)  # fmt: skip
+def test_a_manifest_that_cannot_be_used_is_refused(tmp_path: Path, content, message) -> None:
+    manifest = tmp_path / "persisted.json"
+    manifest.write_text(content, encoding="utf-8")
+
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(manifest)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ("{ myOrders {", "Syntax Error: Expected Name, found <EOF>. (line 1, column 13)"),
+        ("{ nothingHere }",
+         "Cannot query field 'nothingHere' on type 'Query'. (line 1, column 3)"),
+    ],
+)  # fmt: skip
+def test_register_refuses_a_document_that_does_not_parse_or_validate(
+    tmp_path: Path, capsys, document, problem
+) -> None:
+    # given a good document and a bad one
+    good = tmp_path / "good.graphql"
+    good.write_text(MY_ORDER_IDS, encoding="utf-8")
+    bad = tmp_path / "bad.graphql"
+    bad.write_text(document, encoding="utf-8")
+    manifest = tmp_path / "persisted.json"
+
+    # when both are registered
+    code = main(["apq", "register", str(good), str(bad), "--manifest", str(manifest)])
+
+    # then nothing is registered, and one line says why
+    assert code == 2
+    assert capsys.readouterr().err == f"error: {bad}: {problem}; nothing was registered\n"
+    assert not manifest.exists()

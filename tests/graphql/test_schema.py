@@ -1,5 +1,7 @@
 """The root fields `me`, `myOrder`, `node`, the types' fields, and `schema.graphql`."""
 
+import base64
+import string
 from pathlib import Path
 
 from graphql import (
@@ -272,6 +274,48 @@ async def test_node_refuses_a_malformed_or_bare_integer_id(post, customers):
         body = await post(NODE, id=value)
         assert body["data"] == {"node": None}
         assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+BASE64 = string.ascii_uppercase + string.ascii_lowercase + string.digits + "+/"
+
+
+def other_padding_bits(encoded: str) -> str:
+    """The same bytes in base64 with a padding bit set (lenient decoders ignore them)."""
+    body = encoded.rstrip("=")
+    assert body != encoded, "needs padding"
+    last = BASE64[BASE64.index(body[-1]) + 1]
+    return body[:-1] + last + encoded[len(body) :]
+
+
+async def test_non_canonical_ids_are_bad_user_input_in_node_my_order_and_filters(
+    post, session, customers
+):
+    # Given one of my orders, and spellings of its id that do not re-encode to themselves
+    order = await add_order(session, customers.me, key="K")
+    await session.commit()
+    canonical = encode_global_id("Order", order)
+    spellings = [
+        base64.b64encode(f"Order:0{order}".encode()).decode(),
+        other_padding_bits(canonical),
+        f"+{order}",
+    ]
+    assert base64.b64decode(spellings[1]) == base64.b64decode(canonical)
+    filters = "query ($id: ID!) { myOrders(filter: {billingCountry: $id}) { totalCount } }"
+
+    for spelling in spellings:
+        # When each is asked for
+        by_node = await post(NODE, id=spelling)
+        by_my_order = await post(MY_ORDER, id=spelling)
+        by_filter = await post(filters, id=base64.b64encode(b"Country:01").decode())
+
+        # Then each is refused, never answered under another id
+        assert by_node["data"] == {"node": None}
+        assert error_codes(by_node) == ["BAD_USER_INPUT"]
+        assert by_my_order["data"] == {"myOrder": None}
+        assert error_codes(by_my_order) == ["BAD_USER_INPUT"]
+        assert by_filter["data"] is None
+        assert error_codes(by_filter) == ["BAD_USER_INPUT"]
+    assert data(await post(NODE, id=canonical))["node"]["id"] == canonical
 
 
 async def test_every_root_field_needs_a_token(post, customers):

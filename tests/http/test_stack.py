@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import httpx
 import pytest
@@ -65,6 +65,38 @@ async def test_cors_allows_the_configured_origins(app_client: httpx.AsyncClient)
     assert simple.headers["access-control-expose-headers"] == "X-Request-ID"
     other = await app_client.get("/healthz", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+CLIENT_HEADERS = (
+    "authorization, content-type, accept, x-request-id, traceparent, tracestate, "
+    "apollographql-client-name, apollographql-client-version"
+)
+
+
+@pytest.mark.parametrize(
+    "app_client", [{"cors_origins": ORIGIN, "cors_allow_headers": "X-Shop-Client"}], indirect=True
+)
+async def test_cors_allows_the_headers_clients_send_and_the_configured_ones(
+    app_client: httpx.AsyncClient,
+) -> None:
+    def preflight(headers: str) -> Awaitable[httpx.Response]:
+        return app_client.options(
+            "/graphql",
+            headers={
+                "Origin": ORIGIN,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": headers,
+            },
+        )
+
+    # Apollo Client's client awareness, W3C trace context, a request id, and the extra one
+    usual = await preflight(CLIENT_HEADERS)
+    extra = await preflight("x-shop-client")
+    unknown = await preflight("x-unknown")
+
+    assert usual.status_code == 200
+    assert extra.status_code == 200
+    assert unknown.status_code == 400  # Starlette refuses a header that is not allowed
 
 
 @pytest.mark.parametrize("app_client", [{"gzip_minimum_size": 1}], indirect=True)

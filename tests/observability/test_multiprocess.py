@@ -44,9 +44,9 @@ def test_a_folder_the_operator_set_is_kept(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_serve_hands_workers_a_folder_and_the_shutdown_timeout(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # given a database file and uvicorn replaced by a recorder
+    # given a database with the shop's tables and uvicorn replaced by a recorder
     database = tmp_path / "shop.sqlite3"
-    database.touch()
+    assert cli.main(["db", "init", "--database-url", f"sqlite:///{database}"]) == 0
     monkeypatch.delenv(VARIABLE, raising=False)
     for name in Settings.model_fields:
         # serve exports every setting for its workers: have monkeypatch undo that

@@ -41,7 +41,7 @@ from harness.growth_data import (
     describe,
     prepare_growth,
 )
-from harness.growth_report import Measurement, Run, markdown
+from harness.growth_report import Measurement, Run, earlier_runs, markdown
 from harness.growth_requests import RequestType, concrete, enum_values, select, timed
 from harness.service import Service
 
@@ -115,6 +115,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", type=_checkout, help="also measure the checkout in this directory"
     )
+    parser.add_argument(
+        "--include",
+        type=Path,
+        action="append",
+        default=[],
+        help="an earlier run's JSON output: its runs become the table's first columns",
+    )
     parser.add_argument("--output", type=Path, help="also write the JSON here (.md beside)")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.warmup < 0 or args.prime < 0 or args.timeout <= 0:
@@ -148,16 +155,20 @@ async def _analyze(dsn: str) -> None:
         await connection.close()
 
 
-def set_structures(database: GrowthDatabase, mode: str, root: Path, roots: list[Path]) -> None:
+def set_structures(database: GrowthDatabase, mode: str, root: Path, roots: list[Path]) -> str:
     """Drop every checkout's optional structures, then install `root`'s when `mode` asks:
-    a baseline must not run on structures only the newer checkout knows. Then ANALYZE."""
+    a baseline must not run on structures only the newer checkout knows. Then ANALYZE.
+    What `gateway db indexes` said, on one line."""
     for other in roots:
         gateway("db", "indexes", "--database-url", database.url, "--drop", root=other)
+    said = ""
     if mode == "installed":
         started = time.monotonic()
         output = gateway("db", "indexes", "--database-url", database.url, root=root)
-        _log(f"  gateway db indexes ({time.monotonic() - started:.0f} s): {output.strip()}")
+        said = "; ".join(output.split("\n")).strip("; ")
+        _log(f"  gateway db indexes ({time.monotonic() - started:.0f} s): {said}")
     asyncio.run(_analyze(database.dsn))
+    return said
 
 
 def _measure(
@@ -258,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     kinds = select(args.requests)
     lock = _exclusive(args.database)
+    runs: list[Run] = [run for path in args.include for run in earlier_runs(path)]
     RESULTS.mkdir(parents=True, exist_ok=True)  # the services' logs go there too
     database = prepare_growth(args.postgres, GrowthSpec(), name=args.database, fresh=args.fresh)
     description = describe(database)
@@ -281,13 +293,14 @@ def main(argv: list[str] | None = None) -> int:
         f"median of the client's wall time; "
         f"statement and request timeout {args.timeout:g} s",
     }
-    runs: list[Run] = []
     for mode in args.structures:
         for name, root in checkouts:
             label = f"{name}, {mode}"
             _log(f"{label} ({root})")
-            set_structures(database, mode, root, roots)
-            runs.append(measure_run(database, label, root, mode, kinds, args))
+            installed = set_structures(database, mode, root, roots)
+            run = measure_run(database, label, root, mode, kinds, args)
+            run.installed = installed
+            runs.append(run)
     meta["load average after"] = _load()
     table = markdown(runs, args.sizes, [kind.name for kind in kinds])
     document = {**meta, "runs": [asdict(run) for run in runs], "table": table}

@@ -3,8 +3,10 @@ Markdown table with a column per run and the original's figures from issue 15 be
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # The original (Django REST framework, gunicorn), measured by issue 15's author on the same
 # kind of data and machine: two rounds of a median of 5 sequential requests, customer of
@@ -54,7 +56,20 @@ class Run:
     structures: str
     load_before: str
     load_after: str = ""
+    installed: str = ""  # what `gateway db indexes` said
     measurements: list[Measurement] = field(default_factory=list)
+
+
+def earlier_runs(path: Path) -> list[Run]:
+    """The runs of an earlier JSON output, labelled with their commit: columns measured at
+    another time (another load), beside this run's."""
+    runs = []
+    for raw in json.loads(path.read_text())["runs"]:
+        measurements = [Measurement(**m) for m in raw.pop("measurements")]
+        run = Run(**raw, measurements=measurements)
+        run.label = f"{run.commit}, {run.structures} ({path.name})"
+        runs.append(run)
+    return runs
 
 
 def _ms(value: float) -> str:

@@ -104,7 +104,10 @@ def markdown(runs: list[Run], sizes: list[int], requests: list[str]) -> str:
     header = ["request", "orders", *(run.label for run in runs), ORIGINAL_COLUMN]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     notes = dict.fromkeys(
-        f"- {m.request} ({run.label}): {m.note}" for run in runs for m in run.measurements if m.note
+        f"- {m.request} ({run.label}): {m.note}"
+        for run in runs
+        for m in run.measurements
+        if m.note and m.request in requests and m.size in sizes
     )
     for name in requests:
         for size in sizes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -51,10 +52,11 @@ class BenchDatabase:
     customer_id: int = DEMO_CUSTOMER
 
 
-def gateway(*args: str) -> str:
-    """Run the project's CLI (`python -m gateway …`); its standard output."""
+def gateway(*args: str, root: Path = ROOT) -> str:
+    """Run the CLI of the checkout at `root` (`python -m gateway …`); its standard output."""
     command = [sys.executable, "-m", "gateway", *args]
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    completed = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True)
     if completed.returncode != 0:
         raise SystemExit(f"`gateway {' '.join(args)}` failed:\n{completed.stderr}")
     return completed.stdout

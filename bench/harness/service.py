@@ -29,7 +29,12 @@ def free_port() -> int:
 
 
 def request(
-    base: str, method: str, path: str, token: str, body: bytes | None = None
+    base: str,
+    method: str,
+    path: str,
+    token: str,
+    body: bytes | None = None,
+    timeout: float = 30,
 ) -> tuple[int, Any]:
     """One HTTP request; (status, parsed JSON body or None)."""
     headers = {"Accept": "application/json", "Authorization": f"Token {token}"}
@@ -37,7 +42,7 @@ def request(
         headers["Content-Type"] = "application/json"
     call = urllib.request.Request(base + path, data=body, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(call, timeout=30) as response:
+        with urllib.request.urlopen(call, timeout=timeout) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()
@@ -49,14 +54,18 @@ def request(
 
 class Service:
     """`gateway serve --workers N --database-url URL` until `stop()` (with `environment`
-    added to this process's).
+    added to this process's), of this checkout or of the one at `root`.
 
     Access logging is off (`--log-level warning`), as in the peers' measurements. The
     service's output goes to `bench/results/service-<port>.log`.
     """
 
     def __init__(
-        self, database_url: str, workers: int, environment: dict[str, str] | None = None
+        self,
+        database_url: str,
+        workers: int,
+        environment: dict[str, str] | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -64,6 +73,7 @@ class Service:
         environment = {
             **os.environ,
             "GATEWAY_CURSOR_SECRET": CURSOR_SECRET,
+            "PYTHONPATH": str(root),  # `-m gateway` imports the package of `root`
             **(environment or {}),
         }
         command = [
@@ -82,7 +92,7 @@ class Service:
         ]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT
             )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

@@ -2,7 +2,8 @@
 
 The database sums items and payments as integer cents (`db.functions.cents`), which is exact
 on both backends; `OrderTotals.from_sums` derives every other field from those sums in
-Python, and `is_paid_condition` states the same formula in SQL for filtering.
+Python; for filtering, the same sums come set-based from `orders.totals`, and
+`is_paid_condition` and its kin read its outstanding amount.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from gateway.db.functions import cents
@@ -58,25 +59,22 @@ def amount_paid_cents() -> ScalarSelect[int]:
     )
 
 
-def is_paid_condition() -> ColumnElement[bool]:
-    """`amount_outstanding = 0`, i.e. `max(T, 0) <= paid` with T the unclamped total,
-    which is `T <= paid AND paid >= 0`, so no CASE is needed."""
-    unclamped_total = (
-        items_subtotal_cents()
-        - items_discount_cents()
-        - cents(Order.discount)
-        + cents(Order.shipping_cost)
-    )
-    paid = amount_paid_cents()
-    return and_(unclamped_total <= paid, paid >= 0)
+def is_paid_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+    """`amount_outstanding = 0`, on the outstanding cents of the customer's totals
+    (`orders.totals`), which are joined once instead of summed per candidate order."""
+    return outstanding == 0
 
 
-def is_payable_condition() -> ColumnElement[bool]:
-    return and_(not_(is_paid_condition()), Order.status.not_in(UNPAYABLE_STATUSES))
+def is_not_paid_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+    return outstanding != 0
 
 
-def is_not_payable_condition() -> ColumnElement[bool]:
-    return or_(is_paid_condition(), Order.status.in_(UNPAYABLE_STATUSES))
+def is_payable_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+    return and_(is_not_paid_condition(outstanding), Order.status.not_in(UNPAYABLE_STATUSES))
+
+
+def is_not_payable_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+    return or_(is_paid_condition(outstanding), Order.status.in_(UNPAYABLE_STATUSES))
 
 
 def _money(amount_in_cents: int) -> Decimal:

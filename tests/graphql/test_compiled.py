@@ -297,6 +297,19 @@ CORPUS = [
         },
         id="ordering",
     ),
+    pytest.param(
+        EVERY_FIELD,
+        {"orderBy": [{"field": "TOTAL", "direction": "DESC"}], "first": 4},
+        id="ordering by total",
+    ),
+    pytest.param(
+        EVERY_FIELD,
+        {
+            "orderBy": [{"field": "AMOUNT_OUTSTANDING"}, {"field": "TOTAL", "direction": "DESC"}],
+            "filter": {"isPayable": True},
+        },
+        id="ordering by amount outstanding, filtered",
+    ),
     pytest.param(ALIASES_AND_TYPENAMES, {}, id="aliases and __typename"),
     pytest.param(FRAGMENTS, {}, id="named and inline fragments"),
     pytest.param(MERGED, {}, id="merged fields"),

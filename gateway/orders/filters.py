@@ -139,21 +139,20 @@ class OrderFilter:
 
     @property
     def reads_totals(self) -> bool:
-        """A money filter is set: the query must join the customer's totals."""
+        """A money filter is set: it reads the customer's totals (joined when stored)."""
         return any(getattr(self, name) is not None for name in MONEY_FILTERS)
 
     def conditions(
         self, zone: ZoneInfo, outstanding: ColumnElement[int] | None = None
     ) -> Iterator[ColumnElement[bool]]:
         """SQL conditions for every filter that is set. `outstanding`: the amount
-        outstanding column of the customer's joined totals, needed when `reads_totals`."""
+        outstanding column of the customer's joined totals, if joined; the money filters
+        compute it per order otherwise."""
         for spec in FILTERS:
             value = getattr(self, spec.name)
             if value is None:
                 continue
             if spec.name in MONEY_FILTERS:
-                if outstanding is None:
-                    raise ValueError("a money filter needs the customer's totals")
                 yield _money_condition(spec.name, value, outstanding)
             else:
                 yield _condition(spec, value, zone)
@@ -215,7 +214,7 @@ def _condition(spec: FilterSpec, value: Any, zone: ZoneInfo) -> ColumnElement[bo
 
 
 def _money_condition(
-    name: str, value: bool, outstanding: ColumnElement[int]
+    name: str, value: bool, outstanding: ColumnElement[int] | None
 ) -> ColumnElement[bool]:
     if name == "is_paid":
         return is_paid_condition(outstanding) if value else is_not_paid_condition(outstanding)

@@ -2,8 +2,8 @@
 
 The database sums items and payments as integer cents (`db.functions.cents`), which is exact
 on both backends; `OrderTotals.from_sums` derives every other field from those sums in
-Python; for filtering, the same sums come set-based from `orders.totals`, and
-`is_paid_condition` and its kin read its outstanding amount.
+Python; `is_paid_condition` and its kin state the same formula in SQL for filtering, or
+read the outstanding amount of the customer's joined totals (`orders.totals`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from gateway.db.functions import cents
+from gateway.db.functions import cents, greatest
 from gateway.db.models import Order, OrderItem, Payment
 from gateway.db.types import CENT
 
@@ -59,21 +59,43 @@ def amount_paid_cents() -> ScalarSelect[int]:
     )
 
 
-def is_paid_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
-    """`amount_outstanding = 0`, on the outstanding cents of the customer's totals
-    (`orders.totals`), which are joined once instead of summed per candidate order."""
-    return outstanding == 0
+def _items_net_cents() -> ScalarSelect[int]:
+    """Items subtotal minus items discount, in one lookup of the order's items."""
+    net = cents(OrderItem.unit_price) * OrderItem.quantity - cents(OrderItem.discount)
+    return _per_order(func.sum(net), OrderItem)
 
 
-def is_not_paid_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
-    return outstanding != 0
+def _owed_and_paid() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """The order's total (`max(T, 0)`, T unclamped) and amount paid, each of the order's
+    items and payments read once: amount_outstanding = max(total - paid, 0)."""
+    unclamped = _items_net_cents() - cents(Order.discount) + cents(Order.shipping_cost)
+    return greatest(unclamped, 0), amount_paid_cents()
 
 
-def is_payable_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+def is_paid_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    """`amount_outstanding = 0`: on the outstanding cents of the customer's joined totals
+    (`orders.totals`), or, with None, from the order's own items and payments (two index
+    lookups per candidate order, evaluated only until a page is full)."""
+    if outstanding is not None:
+        return outstanding == 0
+    total, paid = _owed_and_paid()
+    return total <= paid
+
+
+def is_not_paid_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    """`amount_outstanding > 0` (never negative: `!= 0`, as a range an index on the stored
+    totals' `(customer_id, amount_outstanding_cents)` can scan)."""
+    if outstanding is not None:
+        return outstanding > 0
+    total, paid = _owed_and_paid()
+    return total > paid
+
+
+def is_payable_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
     return and_(is_not_paid_condition(outstanding), Order.status.not_in(UNPAYABLE_STATUSES))
 
 
-def is_not_payable_condition(outstanding: ColumnElement[int]) -> ColumnElement[bool]:
+def is_not_payable_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
     return or_(is_paid_condition(outstanding), Order.status.in_(UNPAYABLE_STATUSES))
 
 

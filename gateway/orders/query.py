@@ -7,9 +7,13 @@ A page is one statement: an inner SELECT picks the page's order ids (filters, se
 ordering, then keyset bounds, OFFSET and LIMIT), and the outer SELECT reads those orders with
 their reference rows and the item/payment sums, for at most one page of rows.
 
-Money filters and the computed orderings (`TOTAL`, `AMOUNT_OUTSTANDING`) join the
-customer's totals (`orders.totals`) once: computed set-based, or read from the stored
-table when `stored_totals` says it is installed and valid.
+The computed orderings (`TOTAL`, `AMOUNT_OUTSTANDING`) join the customer's totals
+(`orders.totals`) once: computed set-based, or read from the stored table when
+`stored_totals` says it is installed and valid. Money filters read the joined totals when
+there are any, or when stored; otherwise they compute each candidate order's amounts from
+its items and payments (two index lookups per order, evaluated only until a page is full:
+measured faster than a set-based aggregate of all the customer's orders, see the
+"Big customers" section of docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
-    FromClause,
     Integer,
     Select,
+    Subquery,
     and_,
     bindparam,
     false,
@@ -134,11 +138,11 @@ class OrderQuery:
         """The ordering's keys on computed money fields (`COMPUTED_FIELDS`)."""
         return tuple(key for key in self.ordering if key.field in COMPUTED_FIELDS)
 
-    def _totals(self, needed: bool) -> FromClause | None:
+    def _totals(self, needed: bool) -> Subquery | None:
         """The customer's totals to join, if `needed`."""
         return customer_totals(self._customer(), stored=self.stored_totals) if needed else None
 
-    def _where(self, totals: FromClause | None) -> list[ColumnElement[bool]]:
+    def _where(self, totals: Subquery | None) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [Order.customer_id == self._customer()]
         outstanding = None if totals is None else totals.c.amount_outstanding_cents
         conditions.extend(self.filter.conditions(self.zone, outstanding))
@@ -146,9 +150,7 @@ class OrderQuery:
             conditions.append(search_condition(self.search))
         return conditions
 
-    def _scoped(
-        self, statement: AnySelect, tables: set[Any], totals: FromClause | None
-    ) -> AnySelect:
+    def _scoped(self, statement: AnySelect, tables: set[Any], totals: Subquery | None) -> AnySelect:
         statement = statement.select_from(Order)
         if totals is not None:
             statement = statement.join(totals, totals.c.order_id == Order.id)
@@ -159,9 +161,9 @@ class OrderQuery:
 
     def count_statement(self) -> Select[int]:
         """The size of the filtered set. `count(*)`: an index-only scan can count it."""
-        return self._count(self._totals(self.filter.reads_totals))
+        return self._count(self._totals(self._count_reads_totals))
 
-    def _count(self, totals: FromClause | None) -> Select[int]:
+    def _count(self, totals: Subquery | None) -> Select[int]:
         tables = _SEARCH_TABLES if self.search else set()
         return self._scoped(select(func.count()), set(tables), totals)
 
@@ -171,10 +173,14 @@ class OrderQuery:
         return self._page_ids(window, self._totals(self._page_reads_totals))
 
     @property
-    def _page_reads_totals(self) -> bool:
-        return self.filter.reads_totals or bool(self.computed_keys)
+    def _count_reads_totals(self) -> bool:
+        return self.filter.reads_totals and self.stored_totals
 
-    def _page_ids(self, window: Window, totals: FromClause | None) -> AnySelect:
+    @property
+    def _page_reads_totals(self) -> bool:
+        return self._count_reads_totals or bool(self.computed_keys)
+
+    def _page_ids(self, window: Window, totals: Subquery | None) -> AnySelect:
         computed = [_computed_column(key, totals) for key in self.computed_keys]
         statement = self._scoped(select(Order.id, *computed), self._tables_needed(), totals)
         if window.after is not None:
@@ -194,17 +200,15 @@ class OrderQuery:
         `counted` adds the size of the whole filtered set as a last column, `total_count`:
         an uncorrelated subquery, which both databases compute once per statement. A page
         and its count then cost one round trip."""
-        # One totals for the page's ids and its count: computed, they are a common table
-        # expression, which both databases then compute once for the two.
         totals = self._totals(self._page_reads_totals)
         ids = self._page_ids(window, totals)
         columns = [*ORDER_COLUMNS, *REFERENCE_COLUMNS, *SUM_COLUMNS]
-        page: FromClause | None = None
+        page: Subquery | None = None
         if self.computed_keys:
             page = ids.subquery("gw_page")
             columns.extend(_computed_column(key, page) for key in self.computed_keys)
         if counted:
-            count_totals = totals if self.filter.reads_totals else None
+            count_totals = totals if self._count_reads_totals else None
             count = self._count(count_totals).correlate(None).scalar_subquery()
             columns.append(count.label("total_count"))
         statement = select(*columns).select_from(Order)
@@ -251,7 +255,7 @@ class OrderQuery:
                     parameters[f"{prefix}{position}"] = value
         return statement, parameters
 
-    def _order_clauses(self, *, reverse: bool, totals: FromClause | None) -> list[Any]:
+    def _order_clauses(self, *, reverse: bool, totals: Subquery | None) -> list[Any]:
         """ORDER BY terms; `totals`: where the computed keys' columns are."""
         return [
             OrderingKey(key.field, key.descending != reverse).clause(_sort_column(key, totals))
@@ -259,7 +263,7 @@ class OrderQuery:
         ]
 
     def _beyond(
-        self, values: Sequence[Any], *, forward: bool, totals: FromClause | None
+        self, values: Sequence[Any], *, forward: bool, totals: Subquery | None
     ) -> ColumnElement[bool]:
         """Rows strictly after (`forward`) or before the row whose sort keys are `values`."""
         if len(values) != len(self.ordering):
@@ -287,14 +291,14 @@ class OrderQuery:
         return sort_values_getter(self.ordering)(row)
 
 
-def _computed_column(key: OrderingKey, totals: FromClause | None) -> ColumnElement[Any]:
+def _computed_column(key: OrderingKey, totals: Subquery | None) -> ColumnElement[Any]:
     """A computed key's column in `totals` (the customer's totals, or the page's ids)."""
     if totals is None:
         raise ValueError(f"ordering by {key.field.value} needs the customer's totals")
     return totals.c[COMPUTED_FIELDS[key.field]]
 
 
-def _sort_column(key: OrderingKey, totals: FromClause | None) -> ColumnElement[Any]:
+def _sort_column(key: OrderingKey, totals: Subquery | None) -> ColumnElement[Any]:
     """What a key sorts by in a statement whose computed keys' columns are in `totals`."""
     return _computed_column(key, totals) if key.field in COMPUTED_FIELDS else key.column
 

@@ -9,7 +9,7 @@ customer condition is inside, so the derived table holds no other customer's ord
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import ColumnElement, Subquery, select
 
 from gateway.db.models import Order
 from gateway.db.stored import order_sums, order_totals
@@ -17,13 +17,8 @@ from gateway.db.stored import order_sums, order_totals
 TOTALS_NAME = "gw_totals"
 
 
-def customer_totals(customer: ColumnElement[int], *, stored: bool) -> FromClause:
-    """The totals of every order of `customer` (a bound customer id).
-
-    Computed, a common table expression: a statement reading it twice (a page's ids and
-    its count) computes it once (PostgreSQL materializes a CTE read twice, inlines one read
-    once; SQLite likewise). Stored, a plain subquery, so that each read can use the
-    table's customer-leading indexes."""
+def customer_totals(customer: ColumnElement[int], *, stored: bool) -> Subquery:
+    """The totals of every order of `customer` (a bound customer id)."""
     if stored:
         table = order_totals
         return (
@@ -33,6 +28,6 @@ def customer_totals(customer: ColumnElement[int], *, stored: bool) -> FromClause
         )
     # Only the three columns: PostgreSQL then skips the sums no one reads (item counts).
     sums = order_sums(Order.customer_id == customer).subquery("gw_sums")
-    return select(sums.c.order_id, sums.c.total_cents, sums.c.amount_outstanding_cents).cte(
+    return select(sums.c.order_id, sums.c.total_cents, sums.c.amount_outstanding_cents).subquery(
         TOTALS_NAME
     )

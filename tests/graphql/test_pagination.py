@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import T0, add_order
+from tests.factories import T0, add_order, fill_stored_totals
 from tests.graphql.conftest import OTHER_TOKEN, data, error_codes
 from tests.sql_counter import count_statements
 
@@ -338,3 +338,24 @@ async def test_money_orderings_show_the_amounts_they_sort_by(post, priced_orders
         ("10.00", "0.00"), ("10.00", "0.00"), ("9.99", "4.99"), ("9.99", "9.99"),
         ("0.30", "0.30"), ("0.00", "0.00"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("variables", "expected"), MONEY_ORDERINGS)
+async def test_money_orderings_read_the_stored_totals_when_the_database_has_them(
+    post, served, session, priced_orders, variables, expected
+):
+    # given the stored totals installed and filled, and the app told so
+    await fill_stored_totals(session)
+    served.app.state.database.stored_totals = True
+
+    # when the list is read, whole and after a cursor
+    with count_statements() as log:
+        whole = data(await post(MONEY_PAGE, **variables))["myOrders"]
+    cursor = whole["edges"][0]["cursor"]
+    rest = data(await post(MONEY_PAGE, after=cursor, **variables))["myOrders"]
+
+    # then it is the computed list, read from the stored table
+    assert keys_of(whole) == expected.split()
+    assert keys_of(rest) == expected.split()[1:]
+    assert any("gw_order_totals" in statement for statement in log.statements)
+    assert not any("gw_items" in statement for statement in log.statements)

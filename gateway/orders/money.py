@@ -65,11 +65,20 @@ def _items_net_cents() -> ScalarSelect[int]:
     return _per_order(func.sum(net), OrderItem)
 
 
-def _owed_and_paid() -> tuple[ColumnElement[int], ColumnElement[int]]:
-    """The order's total (`max(T, 0)`, T unclamped) and amount paid, each of the order's
-    items and payments read once: amount_outstanding = max(total - paid, 0)."""
+def total_cents() -> ColumnElement[int]:
+    """The order's total, `max(T, 0)` with T unclamped: its items read once."""
     unclamped = _items_net_cents() - cents(Order.discount) + cents(Order.shipping_cost)
-    return greatest(unclamped, 0), amount_paid_cents()
+    return greatest(unclamped, 0)
+
+
+def amount_outstanding_cents() -> ColumnElement[int]:
+    """`max(total - paid, 0)`: the order's items and payments each read once."""
+    return greatest(total_cents() - amount_paid_cents(), 0)
+
+
+def _owed_and_paid() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """The order's total and amount paid: amount_outstanding = max(total - paid, 0)."""
+    return total_cents(), amount_paid_cents()
 
 
 def is_paid_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:

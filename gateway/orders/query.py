@@ -7,13 +7,12 @@ A page is one statement: an inner SELECT picks the page's order ids (filters, se
 ordering, then keyset bounds, OFFSET and LIMIT), and the outer SELECT reads those orders with
 their reference rows and the item/payment sums, for at most one page of rows.
 
-The computed orderings (`TOTAL`, `AMOUNT_OUTSTANDING`) join the customer's totals
-(`orders.totals`) once: computed set-based, or read from the stored table when
-`stored_totals` says it is installed and valid. Money filters read the joined totals when
-there are any, or when stored; otherwise they compute each candidate order's amounts from
-its items and payments (two index lookups per order, evaluated only until a page is full:
-measured faster than a set-based aggregate of all the customer's orders, see the
-"Big customers" section of docs/scaling.md).
+Money filters and the computed orderings (`TOTAL`, `AMOUNT_OUTSTANDING`) read the
+customer's stored totals (`orders.totals`, joined once) when `stored_totals` says the table
+is installed and valid. Otherwise they compute each candidate order's amounts from its
+items and payments (`orders.money`: one or two index lookups per order; a filter stops at a
+full page): measured faster and steadier than a set-based aggregate of all the customer's
+orders, whose row estimates the planner cannot know (docs/scaling.md, "Big customers").
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ from gateway.orders.ordering import (
     complete_ordering,
 )
 from gateway.orders.search import search_condition
-from gateway.orders.totals import customer_totals
+from gateway.orders.totals import stored_totals
 
 _UTC = ZoneInfo("UTC")
 _NO_FILTER = OrderFilter()
@@ -139,8 +138,8 @@ class OrderQuery:
         return tuple(key for key in self.ordering if key.field in COMPUTED_FIELDS)
 
     def _totals(self, needed: bool) -> Subquery | None:
-        """The customer's totals to join, if `needed`."""
-        return customer_totals(self._customer(), stored=self.stored_totals) if needed else None
+        """The customer's stored totals to join, if `needed`."""
+        return stored_totals(self._customer()) if needed else None
 
     def _where(self, totals: Subquery | None) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [Order.customer_id == self._customer()]
@@ -178,10 +177,13 @@ class OrderQuery:
 
     @property
     def _page_reads_totals(self) -> bool:
-        return self._count_reads_totals or bool(self.computed_keys)
+        return self.stored_totals and (self.filter.reads_totals or bool(self.computed_keys))
 
     def _page_ids(self, window: Window, totals: Subquery | None) -> AnySelect:
-        computed = [_computed_column(key, totals) for key in self.computed_keys]
+        computed = [
+            _computed_column(key, totals).label(COMPUTED_FIELDS[key.field])
+            for key in self.computed_keys
+        ]
         statement = self._scoped(select(Order.id, *computed), self._tables_needed(), totals)
         if window.after is not None:
             statement = statement.where(self._beyond(window.after, forward=True, totals=totals))
@@ -292,10 +294,18 @@ class OrderQuery:
 
 
 def _computed_column(key: OrderingKey, totals: Subquery | None) -> ColumnElement[Any]:
-    """A computed key's column in `totals` (the customer's totals, or the page's ids)."""
+    """A computed key's column in `totals` (the stored totals, or the page's ids), or, with
+    None, its amount computed from the order's items and payments."""
     if totals is None:
-        raise ValueError(f"ordering by {key.field.value} needs the customer's totals")
-    return totals.c[COMPUTED_FIELDS[key.field]]
+        return _COMPUTED_AMOUNTS[key.field]()
+    column: ColumnElement[Any] = totals.c[COMPUTED_FIELDS[key.field]]
+    return column
+
+
+_COMPUTED_AMOUNTS: dict[OrderField, Callable[[], ColumnElement[int]]] = {
+    OrderField.TOTAL: money.total_cents,
+    OrderField.AMOUNT_OUTSTANDING: money.amount_outstanding_cents,
+}
 
 
 def _sort_column(key: OrderingKey, totals: Subquery | None) -> ColumnElement[Any]:

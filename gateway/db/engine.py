@@ -94,12 +94,13 @@ def postgresql_connect_args(settings: Settings, target: DatabaseTarget) -> dict[
         if settings.statement_timeout:
             arguments["command_timeout"] = settings.statement_timeout
         return arguments
-    server_settings = PLAN_SETTINGS | server_settings  # the URL's own settings win
     if settings.statement_timeout:
         # In milliseconds; the server cancels the statement (SQLSTATE 57014) itself.
         server_settings["statement_timeout"] = str(round(settings.statement_timeout * 1000))
     if settings.database_schema:
         server_settings["search_path"] = settings.database_schema
+    for name, value in PLAN_SETTINGS.items():
+        server_settings.setdefault(name, value)  # the URL's own settings win
     return {"server_settings": server_settings}
 
 

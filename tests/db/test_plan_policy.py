@@ -67,7 +67,7 @@ async def skewed(engine: AsyncEngine) -> None:
             {"big": BIG_ORDERS, "small": SMALL_CUSTOMERS, "orders": BIG_ORDERS + small},
         )
     async with engine.connect() as connection:
-        await connection.execute(text("ANALYZE"))
+        await connection.execute(text("ANALYZE shop_customer, shop_order"))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db import stored
 from gateway.db.models import (
     ApiToken,
     Base,
@@ -243,4 +244,15 @@ async def delete_everything(session: AsyncSession) -> None:
     """Empty every table (children first), so one test can insert several shops in turn."""
     for table in reversed(Base.metadata.sorted_tables):
         await session.execute(delete(table))
+    await session.commit()
+
+
+async def fill_stored_totals(session: AsyncSession) -> None:
+    """Create `gw_order_totals` if absent and fill it from the legacy tables, as its
+    installer's back-fill does (`order_sums`); commits."""
+    table = stored.order_totals
+    await (await session.connection()).run_sync(stored.metadata.create_all)
+    await session.execute(delete(table))
+    columns = [column.name for column in table.columns]
+    await session.execute(insert(table).from_select(columns, stored.order_sums()))
     await session.commit()

@@ -127,6 +127,8 @@ class _Lookup:
         return values
 
     def sort_value(self, order: OrderRow, field: str) -> Any:
+        if field in ("total", "amount_outstanding"):
+            return getattr(Totals.of(order), field)
         if field.endswith("__name"):
             return self.name(order, field.removesuffix("__name"))
         return getattr(order, field)

@@ -23,10 +23,16 @@ class Database:
 
     Parameters:
         engine: the service's engine (`create_engine(settings, read_only=True)`).
+
+    Attributes:
+        stored_totals: the stored order totals (`gw_order_totals`) are installed and may
+            be read instead of summing items and payments (`gateway.orders.totals`).
+            False until the app has checked (at start-up and on each readiness check).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.stored_totals = False
 
     async def open(self) -> AsyncConnection:
         """A connection checked out of the pool; give it back with `close`."""

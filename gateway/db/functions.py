@@ -30,6 +30,24 @@ def _folded_upper_sqlite(element: folded_upper, compiler: SQLCompiler, **kw: Any
     return f"{UPPER_FUNCTION}({compiler.process(element.clauses, **kw)})"
 
 
+class greatest(FunctionElement[int]):  # SQL functions read lower-case
+    """The larger of non-NULL integers: PostgreSQL's `GREATEST`, SQLite's scalar `max`
+    (which differ only on NULLs). Evaluates each argument once, where a CASE repeats it."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(greatest)
+def _greatest(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
 class cents(FunctionElement[int]):
     """A money column as an exact integer number of cents.
 

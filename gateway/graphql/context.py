@@ -30,6 +30,7 @@ class GatewayContext:
         cursor_key: the HMAC key of this deployment's cursors.
         loaders: this request's DataLoaders.
         request_id: names this request in the log and in masked errors.
+        stored_totals: the order queries may read the stored totals (`Database`).
         pages_returned: how many orders each page returned, by response path (the
             operation's actual cost, `cost.py`).
         counted: the rate-limit policies that counted this request, with their verdicts
@@ -43,6 +44,7 @@ class GatewayContext:
     cursor_key: bytes
     loaders: Loaders
     request_id: str
+    stored_totals: bool = False
     pages_returned: dict[tuple[str, ...], int] = field(default_factory=dict)
     counted: list[tuple[Policy, Verdict]] = field(default_factory=list)
     _customer: asyncio.Task[CustomerRecord] | None = field(default=None, repr=False)

@@ -77,6 +77,13 @@ class OrderOrderField(enum.Enum):
     SHIPPING_METHOD_NAME = strawberry.enum_value(
         "SHIPPING_METHOD_NAME", description="Shipping method name."
     )
+    TOTAL = strawberry.enum_value(
+        "TOTAL", description="The order total (`Order.total`), exact to the cent."
+    )
+    AMOUNT_OUTSTANDING = strawberry.enum_value(
+        "AMOUNT_OUTSTANDING",
+        description="What remains to be paid (`Order.amountOutstanding`), exact to the cent.",
+    )
 
 
 @strawberry.enum(description="Sort direction. NULLs come last ascending and first descending.")

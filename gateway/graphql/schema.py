@@ -66,6 +66,7 @@ async def _orders(
         search=search,
         ordering=ordering,
         zone=context.settings.zone,
+        stored_totals=context.stored_totals,
     )
 
 

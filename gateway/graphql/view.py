@@ -191,6 +191,7 @@ class GraphQLView:
             cursor_key=state.cursor_key,
             loaders=Loaders.create(connection),
             request_id=request_id() or new_request_id(),
+            stored_totals=state.database.stored_totals,
         )
 
     async def execute(

@@ -14,11 +14,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, not_, true
+from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, true
 from sqlalchemy.orm import QueryableAttribute
 
 from gateway.db.models import City, Country, Order, PaymentMethod, ShippingMethod, State
 from gateway.orders.money import (
+    is_not_paid_condition,
     is_not_payable_condition,
     is_paid_condition,
     is_payable_condition,
@@ -98,6 +99,9 @@ FILTERS: tuple[FilterSpec, ...] = (
     _spec("updated_to", _K.TO_DATE, Order.updated_at, "Last updated on or before this date."),
 )  # fmt: skip
 
+# Filters on the computed money fields: they read the customer's joined totals.
+MONEY_FILTERS = frozenset({"is_paid", "is_payable"})
+
 
 @dataclass(frozen=True, slots=True)
 class OrderFilter:
@@ -133,11 +137,24 @@ class OrderFilter:
     # Not a public filter: lets `myOrder(key:)` reuse the same customer-scoped query.
     key: str | None = None
 
-    def conditions(self, zone: ZoneInfo) -> Iterator[ColumnElement[bool]]:
-        """SQL conditions for every filter that is set."""
+    @property
+    def reads_totals(self) -> bool:
+        """A money filter is set: it reads the customer's totals (joined when stored)."""
+        return any(getattr(self, name) is not None for name in MONEY_FILTERS)
+
+    def conditions(
+        self, zone: ZoneInfo, outstanding: ColumnElement[int] | None = None
+    ) -> Iterator[ColumnElement[bool]]:
+        """SQL conditions for every filter that is set. `outstanding`: the amount
+        outstanding column of the customer's joined totals, if joined; the money filters
+        compute it per order otherwise."""
         for spec in FILTERS:
             value = getattr(self, spec.name)
-            if value is not None:
+            if value is None:
+                continue
+            if spec.name in MONEY_FILTERS:
+                yield _money_condition(spec.name, value, outstanding)
+            else:
                 yield _condition(spec, value, zone)
         if self.key is not None:
             yield Order.key == self.key
@@ -184,7 +201,7 @@ def _condition(spec: FilterSpec, value: Any, zone: ZoneInfo) -> ColumnElement[bo
         ids = [_id(item) for item in value if _fits(item)]
         return column.in_(ids) if ids else false()
     if kind is FilterKind.BOOLEAN:
-        return _boolean_condition(spec.name, value)
+        return Order.notes != "" if value else Order.notes == ""  # has_notes
     if kind is FilterKind.ID_MIN:
         return true() if value < ID_MIN else (column >= _id(value) if _fits(value) else false())
     if kind is FilterKind.ID_MAX:
@@ -196,9 +213,11 @@ def _condition(spec: FilterSpec, value: Any, zone: ZoneInfo) -> ColumnElement[bo
     return _after_day(column, value, zone)
 
 
-def _boolean_condition(name: str, value: bool) -> ColumnElement[bool]:
-    if name == "has_notes":
-        return Order.notes != "" if value else Order.notes == ""
+def _money_condition(
+    name: str, value: bool, outstanding: ColumnElement[int] | None
+) -> ColumnElement[bool]:
     if name == "is_paid":
-        return is_paid_condition() if value else not_(is_paid_condition())
-    return is_payable_condition() if value else is_not_payable_condition()
+        return is_paid_condition(outstanding) if value else is_not_paid_condition(outstanding)
+    if value:
+        return is_payable_condition(outstanding)
+    return is_not_payable_condition(outstanding)

@@ -2,7 +2,8 @@
 
 The database sums items and payments as integer cents (`db.functions.cents`), which is exact
 on both backends; `OrderTotals.from_sums` derives every other field from those sums in
-Python, and `is_paid_condition` states the same formula in SQL for filtering.
+Python; `is_paid_condition` and its kin state the same formula in SQL for filtering, or
+read the outstanding amount of the customer's joined totals (`orders.totals`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from gateway.db.functions import cents
+from gateway.db.functions import cents, greatest
 from gateway.db.models import Order, OrderItem, Payment
 from gateway.db.types import CENT
 
@@ -58,25 +59,53 @@ def amount_paid_cents() -> ScalarSelect[int]:
     )
 
 
-def is_paid_condition() -> ColumnElement[bool]:
-    """`amount_outstanding = 0`, i.e. `max(T, 0) <= paid` with T the unclamped total,
-    which is `T <= paid AND paid >= 0`, so no CASE is needed."""
-    unclamped_total = (
-        items_subtotal_cents()
-        - items_discount_cents()
-        - cents(Order.discount)
-        + cents(Order.shipping_cost)
-    )
-    paid = amount_paid_cents()
-    return and_(unclamped_total <= paid, paid >= 0)
+def _items_net_cents() -> ScalarSelect[int]:
+    """Items subtotal minus items discount, in one lookup of the order's items."""
+    net = cents(OrderItem.unit_price) * OrderItem.quantity - cents(OrderItem.discount)
+    return _per_order(func.sum(net), OrderItem)
 
 
-def is_payable_condition() -> ColumnElement[bool]:
-    return and_(not_(is_paid_condition()), Order.status.not_in(UNPAYABLE_STATUSES))
+def total_cents() -> ColumnElement[int]:
+    """The order's total, `max(T, 0)` with T unclamped: its items read once."""
+    unclamped = _items_net_cents() - cents(Order.discount) + cents(Order.shipping_cost)
+    return greatest(unclamped, 0)
 
 
-def is_not_payable_condition() -> ColumnElement[bool]:
-    return or_(is_paid_condition(), Order.status.in_(UNPAYABLE_STATUSES))
+def amount_outstanding_cents() -> ColumnElement[int]:
+    """`max(total - paid, 0)`: the order's items and payments each read once."""
+    return greatest(total_cents() - amount_paid_cents(), 0)
+
+
+def _owed_and_paid() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """The order's total and amount paid: amount_outstanding = max(total - paid, 0)."""
+    return total_cents(), amount_paid_cents()
+
+
+def is_paid_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    """`amount_outstanding = 0`: on the outstanding cents of the customer's joined totals
+    (`orders.totals`), or, with None, from the order's own items and payments (two index
+    lookups per candidate order, evaluated only until a page is full)."""
+    if outstanding is not None:
+        return outstanding == 0
+    total, paid = _owed_and_paid()
+    return total <= paid
+
+
+def is_not_paid_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    """`amount_outstanding > 0` (never negative: `!= 0`, as a range an index on the stored
+    totals' `(customer_id, amount_outstanding_cents)` can scan)."""
+    if outstanding is not None:
+        return outstanding > 0
+    total, paid = _owed_and_paid()
+    return total > paid
+
+
+def is_payable_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    return and_(is_not_paid_condition(outstanding), Order.status.not_in(UNPAYABLE_STATUSES))
+
+
+def is_not_payable_condition(outstanding: ColumnElement[int] | None) -> ColumnElement[bool]:
+    return or_(is_paid_condition(outstanding), Order.status.in_(UNPAYABLE_STATUSES))
 
 
 def _money(amount_in_cents: int) -> Decimal:

@@ -1,4 +1,9 @@
-"""Order ordering: the sortable fields, the default, the `-id` tie-breaker and NULL placement."""
+"""Order ordering: the sortable fields, the default, the `-id` tie-breaker and NULL placement.
+
+Most fields sort by a column of `shop_order` or of a reference table. The computed money
+fields (`COMPUTED_FIELDS`, GraphQL only: the legacy endpoint never had them) sort by a
+column of the customer's totals (`gateway.orders.totals`), which the query joins.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import UnaryExpression
+from sqlalchemy import ColumnElement, UnaryExpression
 from sqlalchemy.orm import QueryableAttribute
 
 from gateway.db.models import City, Country, Order, PaymentMethod, ShippingMethod, State
@@ -26,9 +31,20 @@ class OrderField(enum.Enum):
     BILLING_CITY_NAME = "billing_city__name"
     PAYMENT_METHOD_NAME = "payment_method__name"
     SHIPPING_METHOD_NAME = "shipping_method__name"
+    TOTAL = "total"
+    AMOUNT_OUTSTANDING = "amount_outstanding"
 
 
-# The column each field sorts by; names come from outer-joined tables and may be NULL.
+# Fields sorted by a column of the customer's totals (integer cents): that column's name.
+COMPUTED_FIELDS: dict[OrderField, str] = {
+    OrderField.TOTAL: "total_cents",
+    OrderField.AMOUNT_OUTSTANDING: "amount_outstanding_cents",
+}
+# The legacy endpoint's `ordering` names: every field but the computed ones.
+LEGACY_FIELDS: tuple[OrderField, ...] = tuple(f for f in OrderField if f not in COMPUTED_FIELDS)
+
+
+# The column each other field sorts by; names come from outer-joined tables and may be NULL.
 SORT_COLUMNS: dict[OrderField, QueryableAttribute[Any]] = {
     OrderField.ID: Order.id,
     OrderField.CREATED_AT: Order.created_at,
@@ -59,17 +75,19 @@ class OrderingKey:
 
     @property
     def column(self) -> QueryableAttribute[Any]:
+        """The column of a field that is not computed (`COMPUTED_FIELDS` have none)."""
         return SORT_COLUMNS[self.field]
 
-    def clause(self) -> UnaryExpression[Any]:
-        """ORDER BY term; NULLs last ascending and first descending on every backend
-        (PostgreSQL's default, spelled out because SQLite's is the opposite)."""
+    def clause(self, column: ColumnElement[Any]) -> UnaryExpression[Any]:
+        """ORDER BY term on `column`, the key's column in the statement at hand; NULLs last
+        ascending and first descending on every backend (PostgreSQL's default, spelled out
+        because SQLite's is the opposite)."""
         nullable = self.field in NULLABLE_FIELDS
         term: UnaryExpression[Any]
         if self.descending:
-            term = self.column.desc()
+            term = column.desc()
             return term.nulls_first() if nullable else term
-        term = self.column.asc()
+        term = column.asc()
         return term.nulls_last() if nullable else term
 
 

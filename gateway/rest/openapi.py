@@ -1,12 +1,12 @@
 """The OpenAPI 3.1 description of the legacy endpoint, generated from the same tables the
-endpoint runs on (`FILTERS`, `OrderField`, the statuses), so it cannot drift from them."""
+endpoint runs on (`FILTERS`, `LEGACY_FIELDS`, the statuses), so it cannot drift from them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gateway.db.models import ORDER_STATUSES
-from gateway.orders import FILTERS, FilterKind, OrderField
+from gateway.orders import FILTERS, LEGACY_FIELDS, FilterKind
 from gateway.settings import Settings
 
 _STRING = {"type": "string"}
@@ -56,7 +56,7 @@ def _parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str,
 
 
 def _parameters(settings: Settings) -> list[dict[str, Any]]:
-    orderings = ", ".join(f"`{field.value}`" for field in OrderField)
+    orderings = ", ".join(f"`{field.value}`" for field in LEGACY_FIELDS)
     limit = {
         "type": "integer",
         "minimum": 1,

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from gateway.db.models import ORDER_STATUSES
-from gateway.orders import FILTERS, FilterKind, OrderField, OrderFilter, OrderingKey
+from gateway.orders import FILTERS, LEGACY_FIELDS, FilterKind, OrderField, OrderFilter, OrderingKey
 from gateway.orders.filters import ID_MAX, ID_MIN
 
 NULL_CHARACTERS = "Null characters are not allowed."
@@ -43,7 +43,7 @@ DATE_INPUT_FORMATS = (
     "%d %B, %Y",
 )
 _BOOLEANS = {"1": True, "0": False, "true": True, "false": False}
-_ORDERING_NAMES = frozenset(item.value for item in OrderField)
+_ORDERING_NAMES = frozenset(item.value for item in LEGACY_FIELDS)
 
 
 class InvalidValue(ValueError):

@@ -150,6 +150,7 @@ async def customer_orders(request: Request) -> Response:
             search=tuple(split_search_terms(search)),
             ordering=ordering_keys(params),
             zone=settings.zone,
+            stored_totals=request.app.state.database.stored_totals,
         )
         page = await _page(request, connection, query, params, customer, settings)
     return answer(200, page)

@@ -2,6 +2,8 @@
 
 Hypothesis draws a shop and several queries per example; the shop is inserted into the
 test's database (fixtures are per test function, so each example empties it again first).
+The money filters and orderings read the customer's totals computed from the legacy tables,
+or (`stored`) from `gw_order_totals`, filled here by `order_sums` as its install fills it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from gateway.orders import (
     split_search_terms,
 )
 from tests import oracle
-from tests.factories import Shop, delete_everything, insert_shop
+from tests.factories import Shop, delete_everything, fill_stored_totals, insert_shop
 from tests.strategies import QueryValues, queries, shops
 
 # A failure shrinks for up to Hypothesis's own five minutes (each example fills a database):
@@ -36,13 +38,14 @@ PROPERTIES = settings(
 )
 
 
-def order_query(values: QueryValues) -> OrderQuery:
+def order_query(values: QueryValues, *, stored: bool = False) -> OrderQuery:
     return OrderQuery(
         customer_id=values.customer_id,
         filter=values.filter,
         search=tuple(split_search_terms(values.search)),
         ordering=tuple(OrderingKey(OrderField(f), desc) for f, desc in values.ordering),
         zone=values.zone,
+        stored_totals=stored,
     )
 
 
@@ -67,23 +70,32 @@ def _fields(record: OrderRecord) -> dict[str, object]:
     return {name: getattr(record.totals, name) for name in oracle.Totals.__dataclass_fields__}
 
 
-async def given_shop(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> None:
+async def given_shop(
+    sessions: async_sessionmaker[AsyncSession], shop: Shop, *, stored: bool = False
+) -> None:
+    """The shop in the database; `stored`: with its totals in `gw_order_totals` too."""
     async with sessions() as session:
         await delete_everything(session)
         await insert_shop(session, shop)
+        if stored:
+            await fill_stored_totals(session)
 
 
+TOTALS_SOURCES = pytest.mark.parametrize("stored", [False, True], ids=["computed", "stored"])
+
+
+@TOTALS_SOURCES
 @PROPERTIES
 @given(data=st.data())
 async def test_count_and_page_match_the_oracle(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
 ) -> None:
     # given a shop in the database and queries over it
     shop = data.draw(shops(), label="shop")
-    await given_shop(sessions, shop)
+    await given_shop(sessions, shop, stored=stored)
     for values in data.draw(st.lists(queries(shop), min_size=2, max_size=6), label="queries"):
         want = expected(shop, values)
-        query = order_query(values)
+        query = order_query(values, stored=stored)
         window = Window(limit=values.window.limit, offset=values.window.offset)
 
         # when the core counts and fetches a page, apart and in one statement
@@ -99,20 +111,21 @@ async def test_count_and_page_match_the_oracle(
         assert page == records
 
 
+@TOTALS_SOURCES
 @PROPERTIES
 @given(data=st.data())
 async def test_no_query_reaches_another_customers_orders(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
 ) -> None:
     # given a shop with several customers
     shop = data.draw(shops(), label="shop")
-    await given_shop(sessions, shop)
+    await given_shop(sessions, shop, stored=stored)
     for values in data.draw(st.lists(queries(shop), min_size=2, max_size=6), label="queries"):
         own = {o.id for o in shop.orders if o.customer_id == values.customer_id}
 
         # when a customer queries their orders, however filtered and searched
         async with sessions() as session:
-            query = order_query(values)
+            query = order_query(values, stored=stored)
             records = await fetch_orders(session, query, Window(limit=100))
             count = await count_orders(session, query)
 
@@ -121,14 +134,15 @@ async def test_no_query_reaches_another_customers_orders(
         assert count <= len(own)
 
 
+@TOTALS_SOURCES
 @PROPERTIES
 @given(data=st.data())
 async def test_keyset_pages_continue_from_any_row_in_oracle_order(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
 ) -> None:
     # given a shop, a query over it, and one row of its result as a cursor
     shop = data.draw(shops(), label="shop")
-    await given_shop(sessions, shop)
+    await given_shop(sessions, shop, stored=stored)
     for values in data.draw(st.lists(queries(shop), min_size=2, max_size=6), label="queries"):
         everything = oracle.evaluate(
             shop,
@@ -139,7 +153,7 @@ async def test_keyset_pages_continue_from_any_row_in_oracle_order(
             limit=100,
             zone=values.zone,
         ).ids
-        query = order_query(values)
+        query = order_query(values, stored=stored)
         async with sessions() as session:
             rows = await fetch_orders(session, query, Window(limit=100))
         if not rows:

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.settings import Settings
-from tests.app_client import serve
-from tests.factories import add_customer, add_order, add_references
+from tests.app_client import Served, serve
+from tests.factories import add_customer, add_order, add_references, fill_stored_totals
 from tests.rest.conftest import (
     ALL,
     CANCELLED_UNPAID,
@@ -22,6 +22,7 @@ from tests.rest.conftest import (
     get,
     ids,
 )
+from tests.sql_counter import count_statements
 
 N, C, X = NEW_UNPAID, COMPLETED_PAID, CANCELLED_UNPAID
 STATUS = "Select a valid choice. {} is not one of the available choices."
@@ -115,15 +116,17 @@ async def test_filter_errors(client: httpx.AsyncClient, three_orders: dict[str, 
 
 @pytest.fixture
 async def people(session: AsyncSession) -> dict[str, int]:
-    """Orders whose billing names, notes and places exercise case folding and wildcards."""
+    """Orders whose billing names, notes and places exercise case folding and wildcards
+    (keys without digits: a key is searched too, and the factory's count in it varies)."""
     await add_references(session)
     me = await add_customer(session, token=TOKEN)
     made = {
-        "yilmaz": await add_order(session, me, id=12, billing_last_name="Yılmaz"),
-        "greek": await add_order(session, me, id=120, billing_last_name="Παπαδόπουλος"),
-        "iceland": await add_order(session, me, id=412, billing_last_name="B",
+        "yilmaz": await add_order(session, me, id=12, key="k-y", billing_last_name="Yılmaz"),
+        "greek": await add_order(session, me, id=120, key="k-g",
+                                 billing_last_name="Παπαδόπουλος"),
+        "iceland": await add_order(session, me, id=412, key="k-i", billing_last_name="B",
                                    billing_country_id=2, notes="50%_off \\ now"),
-        "istanbul": await add_order(session, me, id=7, billing_last_name="C",
+        "istanbul": await add_order(session, me, id=7, key="k-t", billing_last_name="C",
                                     billing_state_id=1, notes="Straße"),
     }  # fmt: skip
     await session.commit()
@@ -207,3 +210,31 @@ async def test_dates_use_the_configured_zone(
     tokyo: httpx.AsyncClient, three_orders: dict[str, Any], query: str, expected: list[int]
 ) -> None:
     assert ids(await get(tokyo, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("is_paid=true", [C]),
+        ("is_paid=false", [X, N]),
+        ("is_payable=true", [N]),
+        ("is_payable=false&search=a", [X, C]),
+    ],
+)
+async def test_money_filters_read_the_stored_totals_when_the_database_has_them(
+    served: Served, session: AsyncSession, three_orders: dict[str, Any], query: str,
+    expected: list[int],
+) -> None:  # fmt: skip
+    # given the stored totals installed and filled, and the app told so
+    await fill_stored_totals(session)
+    served.app.state.database.stored_totals = True
+
+    # when a money filter is asked for
+    with count_statements(served.app.state.database.engine) as log:
+        response = await get(served.client, query)
+
+    # then the answer is the computed one, read from the stored table, not summed
+    assert ids(response) == expected
+    assert response.json()["count"] == len(expected)
+    assert "gw_order_totals" in log.statements[-1]
+    assert "gw_items" not in log.statements[-1]

@@ -16,8 +16,14 @@ concurrent writers under READ COMMITTED cannot lose an update:
 4. delete the rows of selected orders that are gone.
 
 A PL/pgSQL function runs each statement with a fresh snapshot (it is VOLATILE), so the
-trigger function is these statements, compiled once with the order id as its variable.
-SQLite serialises writers, so its triggers run the same statements without the lock.
+refresh function is these statements, compiled once with the order id as its variable. The
+PostgreSQL triggers are constraint triggers deferred to commit: a transaction's refreshes run
+when it commits, so the totals row is locked only from then to the end of the commit, not
+from its first write on. Two transactions writing to the same order then wait on each other
+for the length of a commit and no longer, and a transaction that wrote to several orders
+rarely meets another in the opposite order (a deadlock; PostgreSQL aborts one of them).
+SQLite serialises writers, so its triggers run the same statements, without the lock, at
+once.
 """
 
 from __future__ import annotations
@@ -134,6 +140,10 @@ def _changed(columns: tuple[str, ...], distinct: str) -> str:
     return " OR ".join(f"OLD.{column} {distinct} NEW.{column}" for column in columns)
 
 
+# Fired at commit: the totals row is locked from then to the end of the commit only.
+_AT_COMMIT = "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+
+
 def postgresql_install_ddl(schema: str | None) -> list[str]:
     """The functions and triggers, replacing any earlier ones (one transaction)."""
     preparer = _POSTGRESQL.identifier_preparer
@@ -150,11 +160,11 @@ def postgresql_install_ddl(schema: str | None) -> list[str]:
         statements += [
             f"DROP TRIGGER IF EXISTS {write} ON {qualify(table)}",
             f"DROP TRIGGER IF EXISTS {update} ON {qualify(table)}",
-            f"CREATE TRIGGER {write} AFTER INSERT OR DELETE ON {qualify(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-            f"CREATE TRIGGER {update} AFTER UPDATE OF {', '.join(columns)} ON {qualify(table)} "
-            f"FOR EACH ROW WHEN ({_changed(columns, 'IS DISTINCT FROM')}) "
-            f"EXECUTE FUNCTION {function}()",
+            f"CREATE CONSTRAINT TRIGGER {write} AFTER INSERT OR DELETE ON {qualify(table)} "
+            f"{_AT_COMMIT} EXECUTE FUNCTION {function}()",
+            f"CREATE CONSTRAINT TRIGGER {update} AFTER UPDATE OF {', '.join(columns)} "
+            f"ON {qualify(table)} {_AT_COMMIT} "
+            f"WHEN ({_changed(columns, 'IS DISTINCT FROM')}) EXECUTE FUNCTION {function}()",
         ]
     return statements
 

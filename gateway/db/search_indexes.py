@@ -17,17 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.db.indexes import IndexSpec, create_indexes, drop_indexes
 
-# (index name, table, indexed expression)
+# (index name, table, indexed expression), in the order of the search's fields.
 _FIELDS = (
     ("gw_order_search_id_idx", "shop_order", "upper(CAST(id AS TEXT))"),
     ("gw_order_search_key_idx", "shop_order", "upper(key)"),
     ("gw_order_search_notes_idx", "shop_order", "upper(notes)"),
-    ("gw_order_search_first_name_idx", "shop_order", "upper(billing_first_name)"),
-    ("gw_order_search_last_name_idx", "shop_order", "upper(billing_last_name)"),
-    ("gw_order_search_mobile_idx", "shop_order", "upper(billing_mobile_number)"),
     ("gw_country_search_name_idx", "shop_country", "upper(name)"),
     ("gw_state_search_name_idx", "shop_state", "upper(name)"),
     ("gw_city_search_name_idx", "shop_city", "upper(name)"),
+    ("gw_order_search_first_name_idx", "shop_order", "upper(billing_first_name)"),
+    ("gw_order_search_last_name_idx", "shop_order", "upper(billing_last_name)"),
+    ("gw_order_search_mobile_idx", "shop_order", "upper(billing_mobile_number)"),
 )
 SEARCH_INDEX_NAMES = tuple(name for name, _table, _expression in _FIELDS)
 NO_EXTENSION = (

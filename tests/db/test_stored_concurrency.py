@@ -157,11 +157,13 @@ async def race_two_writers(dsn: str, schema: str) -> None:
         await first.execute(ADD_ITEM, 1)
         blocked = asyncio.create_task(second.execute(ADD_ITEM, 2))
         pid = second.get_server_pid()
-        while await watcher.fetchval(
-            "SELECT wait_event_type IS DISTINCT FROM 'Lock' FROM pg_stat_activity WHERE pid = $1",
-            pid,
-        ):
+        for _ in range(1000):  # at most 10 s
+            waiting = "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1"
+            if await watcher.fetchval(waiting, pid) == "Lock":
+                break
             await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the second transaction never waited for the first")
         await first.execute("COMMIT")
         await blocked
         await second.execute("COMMIT")

@@ -16,55 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.db.stored import order_sums, order_totals, stored_totals_ready
 from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 from tests.conftest import POSTGRESQL_ONLY
-
-ORDER = (
-    "INSERT INTO shop_order (id, key, customer_id, status, shipping_cost, discount, notes, "
-    "billing_address, billing_postal_code, billing_national_code, billing_mobile_number, "
-    "billing_first_name, billing_last_name, created_at, updated_at) VALUES ({id}, 'k{id}', "
-    "{customer}, 'new', {shipping}, {discount}, '', '', '', '', '', '', '', "
-    "'2020-01-01 00:00:00+00:00', '2020-01-01 00:00:00+00:00')"
-)
-ITEM = (
-    "INSERT INTO shop_orderitem (product_id, product_name, unit_price, quantity, discount, "
-    "order_id) VALUES ({product}, 'p', {price}, {quantity}, {discount}, {order})"
-)
-PAYMENT = (
-    "INSERT INTO shop_payment (amount, status, created_at, order_id) "
-    "VALUES ({amount}, '{status}', '2020-01-02 00:00:00+00:00', {order})"
-)
-
-
-def _shop() -> list[str]:
-    """Customers 1 and 2; orders 1-3 of customer 1 and 4 of customer 2, with items (ids 1-6)
-    and payments (ids 1-4)."""
-    customers = [
-        "INSERT INTO shop_customer (id, first_name, last_name, email, mobile_number, is_active, "
-        f"date_joined) VALUES ({n}, 'A', 'B', 'c{n}@example.com', '', true, "
-        "'2019-01-01 00:00:00+00:00')"
-        for n in (1, 2)
-    ]
-    orders = [
-        ORDER.format(id=1, customer=1, shipping="4.99", discount="0.00"),
-        ORDER.format(id=2, customer=1, shipping="0.00", discount="5.00"),
-        ORDER.format(id=3, customer=1, shipping="10.00", discount="0.00"),
-        ORDER.format(id=4, customer=2, shipping="0.00", discount="0.00"),
-    ]
-    items = [
-        ITEM.format(product=1, price="19.99", quantity=2, discount="0.00", order=1),
-        ITEM.format(product=2, price="0.10", quantity=3, discount="0.05", order=1),
-        ITEM.format(product=1, price="7.00", quantity=1, discount="0.00", order=2),
-        ITEM.format(product=3, price="100.00", quantity=1, discount="20.00", order=3),
-        ITEM.format(product=3, price="3.33", quantity=3, discount="0.00", order=3),
-        ITEM.format(product=4, price="12.50", quantity=2, discount="1.00", order=4),
-    ]
-    payments = [
-        PAYMENT.format(amount="30.00", status="succeeded", order=1),
-        PAYMENT.format(amount="13.27", status="pending", order=1),
-        PAYMENT.format(amount="2.00", status="succeeded", order=2),
-        PAYMENT.format(amount="99.99", status="failed", order=3),
-    ]
-    return customers + orders + items + payments
-
+from tests.db.shop_writes import ITEM, ORDER, PAYMENT, small_shop, write
 
 # Each: the statements of one transaction, as Django sends them.
 WRITES: dict[str, list[str]] = {
@@ -88,7 +40,9 @@ WRITES: dict[str, list[str]] = {
         "UPDATE shop_order SET discount = 50.00, shipping_cost = 1.00 WHERE id = 1"
     ],
     "order to another customer": ["UPDATE shop_order SET customer_id = 2 WHERE id = 3"],
-    "order insert with shipping": [ORDER.format(id=5, customer=2, shipping="6.50", discount="1.25")],
+    "order insert with shipping": [
+        ORDER.format(id=5, customer=2, shipping="6.50", discount="1.25")
+    ],
     "order insert with items and payment": [
         ORDER.format(id=6, customer=1, shipping="0.00", discount="0.00"),
         ITEM.format(product=1, price="5.00", quantity=1, discount="0.00", order=6),
@@ -112,12 +66,6 @@ WRITES: dict[str, list[str]] = {
 }
 
 
-async def _write(engine: AsyncEngine, statements: list[str]) -> None:
-    async with engine.begin() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
-
-
 async def _stored_and_computed(
     engine: AsyncEngine,
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
@@ -129,19 +77,19 @@ async def _stored_and_computed(
 
 @pytest.fixture
 async def installed(engine: AsyncEngine) -> AsyncEngine:
-    await _write(engine, _shop())
+    await write(engine, small_shop())
     await install_stored_totals(engine)
     return engine
 
 
 @pytest.mark.parametrize("write", list(WRITES))
-async def test_the_table_stays_exact_after_a_write(installed: AsyncEngine, write: str) -> None:
+async def test_the_table_stays_exact_after_awrite(installed: AsyncEngine, write: str) -> None:
     # given: the installed table, exact (the back-fill)
     stored, computed = await _stored_and_computed(installed)
     assert stored == computed
     assert len(stored) == 4
     # when
-    await _write(installed, WRITES[write])
+    await write(installed, WRITES[write])
     # then
     after, expected = await _stored_and_computed(installed)
     assert after == expected
@@ -152,7 +100,7 @@ async def test_the_table_stays_exact_after_a_write(installed: AsyncEngine, write
 async def test_every_write_in_turn_keeps_it_exact(installed: AsyncEngine) -> None:
     # given / when: all the writes one after the other, on the same shop
     for statements in WRITES.values():
-        await _write(installed, statements)
+        await write(installed, statements)
         # then
         stored, computed = await _stored_and_computed(installed)
         assert stored == computed
@@ -175,11 +123,11 @@ async def test_a_rolled_back_write_leaves_no_trace(installed: AsyncEngine) -> No
 )
 async def test_the_shops_own_schema(legacy_engine: AsyncEngine, write: str) -> None:
     # given: the tables of the shop's Django DDL (deferred keys, no ON DELETE)
-    await _write(legacy_engine, _shop())
+    await write(legacy_engine, small_shop())
     await install_stored_totals(legacy_engine)
     # when
     for name in ("item insert", "item moved to another order", "payment succeeds", write):
-        await _write(legacy_engine, WRITES[name])
+        await write(legacy_engine, WRITES[name])
         # then
         stored, computed = await _stored_and_computed(legacy_engine)
         assert stored == computed
@@ -188,7 +136,7 @@ async def test_the_shops_own_schema(legacy_engine: AsyncEngine, write: str) -> N
 
 async def test_ready_only_once_installed_and_not_after_a_drop(engine: AsyncEngine) -> None:
     # given
-    await _write(engine, _shop())
+    await write(engine, small_shop())
     async with engine.connect() as connection:
         assert not await stored_totals_ready(connection)
     # when
@@ -211,16 +159,16 @@ async def test_ready_only_once_installed_and_not_after_a_drop(engine: AsyncEngin
     assert await drop_stored_totals(engine) == []
     async with engine.connect() as connection:
         assert not await stored_totals_ready(connection)
-    await _write(engine, WRITES["item insert"])
+    await write(engine, WRITES["item insert"])
 
 
 async def test_an_interrupted_install_is_not_ready_and_is_finished_by_the_next(
     engine: AsyncEngine,
 ) -> None:
     # given: an install stopped before its last step (no gw_meta row), and a row made wrong
-    await _write(engine, _shop())
+    await write(engine, small_shop())
     await install_stored_totals(engine)
-    await _write(
+    await write(
         engine,
         [
             "DELETE FROM gw_meta",
@@ -241,7 +189,7 @@ async def test_an_interrupted_install_is_not_ready_and_is_finished_by_the_next(
 @POSTGRESQL_ONLY
 async def test_a_disabled_trigger_makes_it_not_ready(installed: AsyncEngine) -> None:
     # given
-    await _write(
+    await write(
         installed, ["ALTER TABLE shop_payment DISABLE TRIGGER gw_order_totals_shop_payment_write"]
     )
     # when

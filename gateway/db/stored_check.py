@@ -8,6 +8,8 @@ writes reports only real differences.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,14 +20,15 @@ from gateway.db.stored_install import BATCH_SIZE, id_range, order_id_batches
 COLUMNS = [column.name for column in order_totals.columns if column.name != "order_id"]
 
 
-def _describe(row: dict[str, int | None]) -> str:
+def _describe(row: dict[str, Any]) -> str:
     order = row["stored_order_id"] or row["computed_order_id"]
     if row["computed_order_id"] is None:
         return f"order {order}: stored, but there is no such order"
     if row["stored_order_id"] is None:
         return f"order {order}: no stored row"
     differences = ", ".join(
-        f"{name} stored {row[f'stored_{name}']} computed {row[f'computed_{name}']}"
+        # int(): PostgreSQL's sums are numeric (Decimal('5E+4') would print as such).
+        f"{name} stored {int(row[f'stored_{name}'])} computed {int(row[f'computed_{name}'])}"
         for name in COLUMNS
         if row[f"stored_{name}"] != row[f"computed_{name}"]
     )

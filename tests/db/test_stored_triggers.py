@@ -82,18 +82,18 @@ async def installed(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-@pytest.mark.parametrize("write", list(WRITES))
-async def test_the_table_stays_exact_after_awrite(installed: AsyncEngine, write: str) -> None:
+@pytest.mark.parametrize("change", list(WRITES))
+async def test_the_table_stays_exact_after_a_write(installed: AsyncEngine, change: str) -> None:
     # given: the installed table, exact (the back-fill)
     stored, computed = await _stored_and_computed(installed)
     assert stored == computed
     assert len(stored) == 4
     # when
-    await write(installed, WRITES[write])
+    await write(installed, WRITES[change])
     # then
     after, expected = await _stored_and_computed(installed)
     assert after == expected
-    if write != "item update, nothing that counts":
+    if change != "item update, nothing that counts":
         assert after != stored
 
 
@@ -118,15 +118,15 @@ async def test_a_rolled_back_write_leaves_no_trace(installed: AsyncEngine) -> No
 
 
 @pytest.mark.parametrize(
-    "write",
+    "change",
     ["order delete, children first (Django)", "order delete, order first (deferred keys)"],
 )
-async def test_the_shops_own_schema(legacy_engine: AsyncEngine, write: str) -> None:
+async def test_the_shops_own_schema(legacy_engine: AsyncEngine, change: str) -> None:
     # given: the tables of the shop's Django DDL (deferred keys, no ON DELETE)
     await write(legacy_engine, small_shop())
     await install_stored_totals(legacy_engine)
     # when
-    for name in ("item insert", "item moved to another order", "payment succeeds", write):
+    for name in ("item insert", "item moved to another order", "payment succeeds", change):
         await write(legacy_engine, WRITES[name])
         # then
         stored, computed = await _stored_and_computed(legacy_engine)

@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db.bootstrap import create_tables, embedded_database_exists, missing_tables
 from gateway.db.engine import create_engine, create_session_factory
-from gateway.db.indexes import create_indexes, drop_indexes
+from gateway.db.optional import PARTS, drop_parts, install_parts
 from gateway.db.schema_check import schema_problem
 from gateway.db.seed import SeedOptions, seed_database
+from gateway.db.stored_check import check_stored_totals
 from gateway.db.tokens import create_token, list_tokens, revoke_token
 from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url, sqlite_path
 from gateway.errors import BadUserInput, ConfigurationError, GatewayError, StartupError
@@ -82,13 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(handler=db_init_command)
     indexes = db_commands.add_parser(
         "indexes",
-        help="create (or --drop) the optional indexes for the gateway's orderings and filters",
-        description="Create the indexes listed in docs/indexes.md where missing (PostgreSQL: "
-        "CREATE INDEX CONCURRENTLY, so writes go on). Additive and reversible: --drop removes "
-        "exactly these (names starting gw_).",
+        help="install (or --drop, or --check) the optional indexes and stored totals",
+        description="Install the optional structures of docs/indexes.md where missing: "
+        "orders (indexes on shop_order), totals (gw_order_totals, kept exact by triggers, "
+        "back-filled in batches) and search (pg_trgm indexes, PostgreSQL only). Writes go on "
+        "meanwhile. Additive and reversible: --drop removes exactly these (names gw_...).",
     )
     _database_option(indexes)
-    indexes.add_argument("--drop", action="store_true", help="drop the indexes instead")
+    action = indexes.add_mutually_exclusive_group()
+    action.add_argument("--drop", action="store_true", help="drop them instead")
+    action.add_argument(
+        "--check",
+        action="store_true",
+        help="compare gw_order_totals with a recomputation; exit 1 naming the orders that differ",
+    )
+    pick = indexes.add_mutually_exclusive_group()
+    pick.add_argument(
+        "--only", type=_parts, metavar="PARTS", help=f"only these parts (of {','.join(PARTS)})"
+    )
+    pick.add_argument("--skip", type=_parts, metavar="PARTS", help="all parts but these")
     indexes.set_defaults(handler=db_indexes_command)
 
     seed = commands.add_parser(
@@ -136,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_schema_command(commands)
     _add_apq_command(commands)
     return parser
+
+
+def _parts(value: str) -> tuple[str, ...]:
+    """A comma-separated list of `db indexes` parts."""
+    parts = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [part for part in parts if part not in PARTS]
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or 'nothing'}: parts are {', '.join(PARTS)}"
+        )
+    return parts
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -331,20 +355,31 @@ def db_indexes_command(args: argparse.Namespace) -> int:
     if path is not None and not Path(path).exists():
         raise ConfigurationError(f"GATEWAY_DATABASE_URL: no SQLite database at {path}")
 
+    parts = args.only or tuple(part for part in PARTS if part not in (args.skip or ()))
+
     async def run() -> int:
         engine = create_engine(settings)
         try:
-            if "shop_order" in await missing_tables(engine):
+            missing = await missing_tables(engine)
+            if "shop_order" in missing:
                 raise ConfigurationError("the database has no shop_order table to index")
+            if args.check:
+                problems = await check_stored_totals(engine)
+                print("\n".join(problems) or "gw_order_totals matches its recomputation")
+                return 1 if problems else 0
             if args.drop:
-                names = await drop_indexes(engine)
-                verb, none = "dropped", "none of the indexes exist"
+                lines = await drop_parts(engine, parts)
+                none = "none of the indexes exist"
             else:
-                names = await create_indexes(engine)
-                verb, none = "created", "all indexes already exist"
+                if missing and "totals" in parts:
+                    raise ConfigurationError(
+                        f"stored totals need the shop's tables; missing: {', '.join(missing)}"
+                    )
+                lines = await install_parts(engine, parts)
+                none = "all indexes already exist"
         finally:
             await engine.dispose()
-        print("\n".join(f"{verb} {name}" for name in names) if names else none)
+        print("\n".join(lines) or none)
         return 0
 
     return _run(run)

@@ -21,18 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
-    """One index: its name, table, column list (with directions) and why it exists."""
+    """One index: its name, table, column list (with directions or operator classes), why it
+    exists, and its access method (PostgreSQL's `USING`)."""
 
     name: str
     table: str
     columns: tuple[str, ...]
     purpose: str
+    method: str = "btree"
 
     def create_sql(self, *, concurrently: bool) -> str:
         how = "CONCURRENTLY " if concurrently else ""
+        using = "" if self.method == "btree" else f"USING {self.method} "
         return (
             f"CREATE INDEX {how}IF NOT EXISTS {self.name} "
-            f"ON {self.table} ({', '.join(self.columns)})"
+            f"ON {self.table} {using}({', '.join(self.columns)})"
         )
 
     def drop_sql(self, *, concurrently: bool) -> str:
@@ -78,14 +81,16 @@ async def _index_state(connection: AsyncConnection, spec: IndexSpec) -> bool | N
     return True if (await connection.execute(statement, {"name": spec.name})).first() else None
 
 
-async def create_indexes(engine: AsyncEngine) -> list[str]:
+async def create_indexes(
+    engine: AsyncEngine, indexes: tuple[IndexSpec, ...] = INDEXES
+) -> list[str]:
     """Create the indexes that are missing; the names of those created (empty: none were)."""
     created: list[str] = []
     postgresql = engine.dialect.name == "postgresql"
     # CONCURRENTLY refuses to run inside a transaction block.
     async with engine.connect() as base:
         connection = await base.execution_options(isolation_level="AUTOCOMMIT")
-        for spec in INDEXES:
+        for spec in indexes:
             state = await _index_state(connection, spec)
             if state is True:
                 continue
@@ -96,13 +101,13 @@ async def create_indexes(engine: AsyncEngine) -> list[str]:
     return created
 
 
-async def drop_indexes(engine: AsyncEngine) -> list[str]:
+async def drop_indexes(engine: AsyncEngine, indexes: tuple[IndexSpec, ...] = INDEXES) -> list[str]:
     """Drop the gateway's indexes (only those: names starting `gw_`); the names dropped."""
     dropped: list[str] = []
     postgresql = engine.dialect.name == "postgresql"
     async with engine.connect() as base:
         connection = await base.execution_options(isolation_level="AUTOCOMMIT")
-        for spec in INDEXES:
+        for spec in indexes:
             if await _index_state(connection, spec) is None:
                 continue
             await connection.execute(text(spec.drop_sql(concurrently=postgresql)))
@@ -110,7 +115,9 @@ async def drop_indexes(engine: AsyncEngine) -> list[str]:
     return dropped
 
 
-async def present_indexes(engine: AsyncEngine) -> list[str]:
+async def present_indexes(
+    engine: AsyncEngine, indexes: tuple[IndexSpec, ...] = INDEXES
+) -> list[str]:
     """The gateway's indexes that exist and are usable."""
     async with engine.connect() as connection:
-        return [spec.name for spec in INDEXES if await _index_state(connection, spec) is True]
+        return [spec.name for spec in indexes if await _index_state(connection, spec) is True]

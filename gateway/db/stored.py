@@ -19,12 +19,15 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Select,
+    String,
     Table,
     case,
     distinct,
     func,
     select,
+    text,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.functions import cents
 from gateway.db.models import Order, OrderItem, Payment
@@ -47,6 +50,42 @@ order_totals = Table(
     # max(total - amount_paid, 0): 0 exactly when the order is paid.
     Column("amount_outstanding_cents", BigInteger, nullable=False),
 )
+
+# What the installer writes last, once the back-fill is complete: (name, version) rows.
+gateway_meta = Table(
+    "gw_meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+STORED_TOTALS = "order_totals"
+# Raised whenever the triggers' or the table's definition changes: an older install is then
+# not ready until `gateway db indexes` installs this one.
+STORED_TOTALS_VERSION = 1
+
+# The legacy tables whose writes change an order's sums, the column naming the order, and
+# the columns whose update does.
+WATCHED_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "shop_order": ("id", ("id", "customer_id", "discount", "shipping_cost")),
+    "shop_orderitem": (
+        "order_id",
+        ("order_id", "product_id", "unit_price", "quantity", "discount"),
+    ),
+    "shop_payment": ("order_id", ("order_id", "amount", "status")),
+}
+OUTSTANDING_INDEX = "gw_order_totals_outstanding_idx"
+TOTAL_INDEX = "gw_order_totals_total_idx"
+TOTALS_INDEXES: dict[str, tuple[str, ...]] = {
+    OUTSTANDING_INDEX: ("customer_id", "amount_outstanding_cents"),
+    TOTAL_INDEX: ("customer_id", "total_cents", "order_id"),
+}
+
+
+def trigger_names(dialect: str) -> list[str]:
+    """The triggers that keep the table exact: PostgreSQL fires one function on insert or
+    delete and one, filtered, on update; SQLite has one trigger per event."""
+    events = ("write", "update") if dialect == "postgresql" else ("insert", "update", "delete")
+    return [f"gw_order_totals_{table}_{event}" for table in WATCHED_TABLES for event in events]
 
 
 def _at_least_zero(value: ColumnElement[int]) -> ColumnElement[int]:
@@ -106,3 +145,63 @@ def order_sums(*orders: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
         .outerjoin(payments, payments.c.order_id == Order.id)
         .where(*orders)
     )
+
+
+def translated_schema(connection: AsyncConnection) -> str | None:
+    """The schema statements name when they name one (PostgreSQL behind PgBouncer:
+    `schema_translate_map`); None when the search path (or SQLite) finds the tables."""
+    options = connection.sync_engine.get_execution_options()
+    if connection.sync_connection is not None:
+        options = connection.sync_connection.get_execution_options()
+    schema: str | None = (options.get("schema_translate_map") or {}).get(None)
+    return schema
+
+
+def schema_prefix(connection: AsyncConnection) -> str:
+    """The quoted translated schema and a dot, or "" (see `translated_schema`)."""
+    schema = translated_schema(connection)
+    if not schema:
+        return ""
+    return connection.dialect.identifier_preparer.quote_schema(schema) + "."
+
+
+async def stored_totals_ready(connection: AsyncConnection) -> bool:
+    """Whether `gw_order_totals` may be read: its table, triggers and indexes are present
+    (triggers enabled, indexes valid) and its install finished (`gw_meta`, written last).
+
+    Two cheap catalogue reads, meant for start-up; never writes.
+    """
+    triggers = trigger_names(connection.dialect.name)
+    if connection.dialect.name == "postgresql":
+        prefix = schema_prefix(connection)
+        present = text(
+            "SELECT (SELECT count(*) FROM pg_trigger WHERE tgenabled <> 'D'"
+            " AND tgname = ANY(:triggers) AND tgrelid IN"
+            " (to_regclass(:order), to_regclass(:item), to_regclass(:payment)))"
+            " + (SELECT count(*) FROM pg_index WHERE indisvalid"
+            " AND indexrelid IN (to_regclass(:outstanding), to_regclass(:total)))"
+            " + (SELECT count(*) FROM pg_class WHERE oid = to_regclass(:meta))"
+        )
+        names = {
+            "order": "shop_order",
+            "item": "shop_orderitem",
+            "payment": "shop_payment",
+            "outstanding": OUTSTANDING_INDEX,
+            "total": TOTAL_INDEX,
+            "meta": "gw_meta",
+        }
+        parameters: dict[str, object] = {key: prefix + name for key, name in names.items()}
+        parameters["triggers"] = triggers
+    else:
+        objects = [*triggers, *TOTALS_INDEXES, "gw_meta"]
+        present = text(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ("
+            + ", ".join(f"'{name}'" for name in objects)
+            + ")"
+        )
+        parameters = {}
+    expected = len(triggers) + len(TOTALS_INDEXES) + 1
+    if (await connection.execute(present, parameters)).scalar() != expected:
+        return False
+    version = select(gateway_meta.c.version).where(gateway_meta.c.name == STORED_TOTALS)
+    return (await connection.execute(version)).scalar() == STORED_TOTALS_VERSION

@@ -102,6 +102,8 @@ async def readyz(request: Request) -> JSONResponse:
         async with asyncio.timeout(settings.db_pool_timeout):
             async with database(request).connect() as connection:
                 problem = await schema_problem(connection, settings.database_schema)
+                if problem is None:
+                    await database(request).check_stored_totals(connection)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
         body = {"status": "unavailable", "database": "unreachable", **shared}
@@ -111,6 +113,18 @@ async def readyz(request: Request) -> JSONResponse:
         body = {"status": "unavailable", "database": "incomplete", "reason": problem, **shared}
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", **shared})
+
+
+async def check_stored_totals(db: Database) -> None:
+    """Whether the stored totals may be read, checked once at start-up. A database that
+    does not answer yet leaves them unread (and is logged); `/readyz` checks again."""
+    try:
+        async with db.connect() as connection:
+            await db.check_stored_totals(connection)
+    except Exception:  # the database's state is for /readyz to report, not start-up
+        logger.warning("start-up: the stored order totals could not be checked", exc_info=True)
+    else:
+        logger.info("stored order totals: %s", "read" if db.stored_totals else "not installed")
 
 
 async def shared_state(request: Request) -> dict[str, str]:
@@ -247,6 +261,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
             trace_statements(engine, tracer_provider)
         metrics.pool.watch(engine)
         app.state.database = Database(engine)
+        await check_stored_totals(app.state.database)
         try:
             yield
         finally:

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.errors import translated_errors
+from gateway.db.stored import stored_totals_ready
 
 # What queries take their connection from: `Database.connect`, or a `SharedConnection`.
 ConnectionSource = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
@@ -33,6 +34,14 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.stored_totals = False
+
+    async def check_stored_totals(self, connection: AsyncConnection) -> bool:
+        """Set `stored_totals` from the database (installed, complete, triggers on); the
+        new value. The app calls it at start-up and on every readiness check, so an install
+        or a drop by `gateway db indexes` is followed within one probe interval."""
+        with translated_errors():
+            self.stored_totals = await stored_totals_ready(connection)
+        return self.stored_totals
 
     async def open(self) -> AsyncConnection:
         """A connection checked out of the pool; give it back with `close`."""

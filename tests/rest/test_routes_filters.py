@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 from gateway.settings import Settings
 from tests.app_client import Served, serve
 from tests.factories import add_customer, add_order, add_references, fill_stored_totals
@@ -238,3 +239,36 @@ async def test_money_filters_read_the_stored_totals_when_the_database_has_them(
     assert response.json()["count"] == len(expected)
     assert "gw_order_totals" in log.statements[-1]
     assert "gw_items" not in log.statements[-1]
+
+
+async def test_the_app_reads_the_stored_totals_once_installed_and_stops_after_a_drop(
+    served: Served, engine: AsyncEngine, three_orders: dict[str, Any]
+) -> None:
+    database = served.app.state.database
+    # given an app started before the stored totals exist: it sums
+    assert database.stored_totals is False
+    # when the DBA installs them and the balancer's probe asks for readiness
+    await install_stored_totals(engine)
+    assert (await served.client.get("/readyz")).status_code == 200
+
+    # then money filters read the stored table, with the same answer
+    with count_statements(database.engine) as log:
+        response = await get(served.client, "is_paid=false")
+    assert ids(response) == [X, N]
+    assert "gw_order_totals" in log.statements[-1]
+
+    # and after a drop and the next probe, they sum again
+    await drop_stored_totals(engine)
+    assert (await served.client.get("/readyz")).status_code == 200
+    with count_statements(database.engine) as log:
+        response = await get(served.client, "is_paid=false")
+    assert ids(response) == [X, N]
+    assert "gw_order_totals" not in log.statements[-1]
+
+
+async def test_an_app_started_on_installed_stored_totals_reads_them(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    await install_stored_totals(engine)
+    async with serve(settings) as served:
+        assert served.app.state.database.stored_totals is True

@@ -121,8 +121,11 @@ async def check_stored_totals(db: Database) -> None:
     try:
         async with db.connect() as connection:
             await db.check_stored_totals(connection)
-    except Exception:  # the database's state is for /readyz to report, not start-up
-        logger.warning("start-up: the stored order totals could not be checked", exc_info=True)
+    except Exception as error:  # the database's state is for /readyz to report, not start-up
+        logger.warning(
+            "start-up: the stored order totals could not be checked (%s); /readyz checks again",
+            type(error).__name__,
+        )
     else:
         logger.info("stored order totals: %s", "read" if db.stored_totals else "not installed")
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.db.bootstrap import create_tables, embedded_database_exists, missing_tables
 from gateway.db.engine import create_engine, create_session_factory
@@ -337,7 +338,7 @@ def db_init_command(args: argparse.Namespace) -> int:
     _prepare_sqlite_file(settings)
 
     async def run() -> int:
-        engine = create_engine(settings)
+        engine = maintenance_engine(settings)
         try:
             missing = await missing_tables(engine)
             await create_tables(engine)
@@ -349,6 +350,13 @@ def db_init_command(args: argparse.Namespace) -> int:
     return _run(run)
 
 
+def maintenance_engine(settings: Settings) -> AsyncEngine:
+    """An engine for `gateway db indexes`: its statements (index builds, the stored totals'
+    back-fill and check) take what the shop's size needs, so `GATEWAY_STATEMENT_TIMEOUT`,
+    the service's per-statement budget, does not apply to them."""
+    return create_engine(settings.model_copy(update={"statement_timeout": 0.0}))
+
+
 def db_indexes_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = sqlite_path(settings.database_url)
@@ -358,7 +366,7 @@ def db_indexes_command(args: argparse.Namespace) -> int:
     parts = args.only or tuple(part for part in PARTS if part not in (args.skip or ()))
 
     async def run() -> int:
-        engine = create_engine(settings)
+        engine = maintenance_engine(settings)
         try:
             missing = await missing_tables(engine)
             if "shop_order" in missing:

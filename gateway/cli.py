@@ -358,7 +358,9 @@ def db_indexes_command(args: argparse.Namespace) -> int:
     parts = args.only or tuple(part for part in PARTS if part not in (args.skip or ()))
 
     async def run() -> int:
-        engine = create_engine(settings)
+        # Building an index or back-filling a big shop's totals takes longer than any request
+        # may: the service's statement timeout does not apply to the DBA's command.
+        engine = create_engine(settings.model_copy(update={"statement_timeout": 0}))
         try:
             missing = await missing_tables(engine)
             if "shop_order" in missing:

@@ -103,7 +103,7 @@ async def readyz(request: Request) -> JSONResponse:
             async with database(request).connect() as connection:
                 problem = await schema_problem(connection, settings.database_schema)
                 if problem is None:
-                    await database(request).check_stored_totals(connection)
+                    await database(request).check_optional_structures(connection)
     except Exception:  # any failure to reach the database means "not ready"
         logger.warning("readiness check: the database does not answer", exc_info=True)
         body = {"status": "unavailable", "database": "unreachable", **shared}
@@ -115,19 +115,21 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", **shared})
 
 
-async def check_stored_totals(db: Database) -> None:
-    """Whether the stored totals may be read, checked once at start-up. A database that
-    does not answer yet leaves them unread (and is logged); `/readyz` checks again."""
+async def check_optional_structures(db: Database) -> None:
+    """Whether the stored totals may be read and the search indexes used, checked once at
+    start-up. A database that does not answer yet leaves them unused (and is logged);
+    `/readyz` checks again."""
     try:
         async with db.connect() as connection:
-            await db.check_stored_totals(connection)
+            await db.check_optional_structures(connection)
     except Exception as error:  # the database's state is for /readyz to report, not start-up
         logger.warning(
-            "start-up: the stored order totals could not be checked (%s); /readyz checks again",
+            "start-up: the optional structures could not be checked (%s); /readyz checks again",
             type(error).__name__,
         )
     else:
         logger.info("stored order totals: %s", "read" if db.stored_totals else "not installed")
+        logger.info("search indexes: %s", "used" if db.search_indexes else "not installed")
 
 
 async def shared_state(request: Request) -> dict[str, str]:
@@ -264,7 +266,7 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
             trace_statements(engine, tracer_provider)
         metrics.pool.watch(engine)
         app.state.database = Database(engine)
-        await check_stored_totals(app.state.database)
+        await check_optional_structures(app.state.database)
         try:
             yield
         finally:

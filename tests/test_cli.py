@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 import gateway
-from gateway.cli import build_parser, main, maintenance_engine, prepare_demo_database
+from gateway.cli import build_parser, main, prepare_demo_database
 from gateway.db.seed import seed_database
 from gateway.settings import Settings, load_settings
-from tests.conftest import POSTGRESQL_ONLY
 
 KEY = re.compile(r"[0-9a-f]{40}")
 GATEWAY_SCRIPT = Path(sys.executable).parent / "gateway"
@@ -379,20 +378,3 @@ def test_an_interrupted_first_start_leaves_no_demo_database(tmp_path, monkeypatc
     assert sorted(p.name for p in (tmp_path / ".gateway").iterdir()) == ["demo.sqlite3"]
     with closing(sqlite3.connect(tmp_path / ".gateway" / "demo.sqlite3")) as connection:
         assert connection.execute("SELECT count(*) FROM shop_order").fetchone() == (5000,)
-
-
-@POSTGRESQL_ONLY
-async def test_db_indexes_statements_run_without_the_services_statement_timeout(
-    settings: Settings,
-) -> None:
-    # given the service's 5 s budget per statement, which an index build on a big shop passes
-    assert settings.statement_timeout == 5.0
-    # when `gateway db indexes` opens its engine
-    engine = maintenance_engine(settings)
-    try:
-        async with engine.connect() as connection:
-            timeout = (await connection.exec_driver_sql("SHOW statement_timeout")).scalar()
-    finally:
-        await engine.dispose()
-    # then its statements may take what they need
-    assert timeout == "0"

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.errors import translated_errors
+from gateway.db.search_indexes import search_indexes_ready
 from gateway.db.stored import stored_totals_ready
 
 # What queries take their connection from: `Database.connect`, or a `SharedConnection`.
@@ -29,19 +30,23 @@ class Database:
         stored_totals: the stored order totals (`gw_order_totals`) are installed and may
             be read instead of summing items and payments (`gateway.orders.totals`).
             False until the app has checked (at start-up and on each readiness check).
+        search_indexes: the search's trigram indexes (`gateway.db.search_indexes`) are
+            installed, and the search is spelled for them. Checked with `stored_totals`.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.stored_totals = False
+        self.search_indexes = False
 
-    async def check_stored_totals(self, connection: AsyncConnection) -> bool:
-        """Set `stored_totals` from the database (installed, complete, triggers on); the
-        new value. The app calls it at start-up and on every readiness check, so an install
-        or a drop by `gateway db indexes` is followed within one probe interval."""
+    async def check_optional_structures(self, connection: AsyncConnection) -> None:
+        """Set `stored_totals` (installed, complete, triggers on) and `search_indexes`
+        (present and valid) from the database. The app calls it at start-up and on every
+        readiness check, so an install or a drop by `gateway db indexes` is followed within
+        one probe interval."""
         with translated_errors():
             self.stored_totals = await stored_totals_ready(connection)
-        return self.stored_totals
+            self.search_indexes = await search_indexes_ready(connection)
 
     async def open(self) -> AsyncConnection:
         """A connection checked out of the pool; give it back with `close`."""

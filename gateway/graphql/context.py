@@ -31,6 +31,8 @@ class GatewayContext:
         loaders: this request's DataLoaders.
         request_id: names this request in the log and in masked errors.
         stored_totals: the order queries may read the stored totals (`Database`).
+        search_indexes: the order queries' search is spelled for the trigram indexes
+            (`Database`).
         pages_returned: how many orders each page returned, by response path (the
             operation's actual cost, `cost.py`).
         counted: the rate-limit policies that counted this request, with their verdicts
@@ -45,6 +47,7 @@ class GatewayContext:
     loaders: Loaders
     request_id: str
     stored_totals: bool = False
+    search_indexes: bool = False
     pages_returned: dict[tuple[str, ...], int] = field(default_factory=dict)
     counted: list[tuple[Policy, Verdict]] = field(default_factory=list)
     _customer: asyncio.Task[CustomerRecord] | None = field(default=None, repr=False)

@@ -67,6 +67,7 @@ async def _orders(
         ordering=ordering,
         zone=context.settings.zone,
         stored_totals=context.stored_totals,
+        search_indexes=context.search_indexes,
     )
 
 

@@ -192,6 +192,7 @@ class GraphQLView:
             loaders=Loaders.create(connection),
             request_id=request_id() or new_request_id(),
             stored_totals=state.database.stored_totals,
+            search_indexes=state.database.search_indexes,
         )
 
     async def execute(

@@ -151,6 +151,7 @@ async def customer_orders(request: Request) -> Response:
             ordering=ordering_keys(params),
             zone=settings.zone,
             stored_totals=request.app.state.database.stored_totals,
+            search_indexes=request.app.state.database.search_indexes,
         )
         page = await _page(request, connection, query, params, customer, settings)
     return answer(200, page)

@@ -4,6 +4,8 @@ Hypothesis draws a shop and several queries per example; the shop is inserted in
 test's database (fixtures are per test function, so each example empties it again first).
 The money filters and orderings read the customer's totals computed from the legacy tables,
 or (`stored`) from `gw_order_totals`, filled here by `order_sums` as its install fills it.
+`indexed`: the search spelled for the trigram indexes (`search_indexes`), which must find
+the same orders (the spelling is standard SQL: checked on both backends).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ PROPERTIES = settings(
 )
 
 
-def order_query(values: QueryValues, *, stored: bool = False) -> OrderQuery:
+def order_query(values: QueryValues, *, stored: bool = False, indexed: bool = False) -> OrderQuery:
     return OrderQuery(
         customer_id=values.customer_id,
         filter=values.filter,
@@ -46,6 +48,7 @@ def order_query(values: QueryValues, *, stored: bool = False) -> OrderQuery:
         ordering=tuple(OrderingKey(OrderField(f), desc) for f, desc in values.ordering),
         zone=values.zone,
         stored_totals=stored,
+        search_indexes=indexed,
     )
 
 
@@ -81,21 +84,25 @@ async def given_shop(
             await fill_stored_totals(session)
 
 
-TOTALS_SOURCES = pytest.mark.parametrize("stored", [False, True], ids=["computed", "stored"])
+TOTALS_SOURCES = pytest.mark.parametrize(
+    ("stored", "indexed"),
+    [(False, False), (True, False), (False, True)],
+    ids=["computed", "stored", "indexed-search"],
+)
 
 
 @TOTALS_SOURCES
 @PROPERTIES
 @given(data=st.data())
 async def test_count_and_page_match_the_oracle(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool, indexed: bool
 ) -> None:
     # given a shop in the database and queries over it
     shop = data.draw(shops(), label="shop")
     await given_shop(sessions, shop, stored=stored)
     for values in data.draw(st.lists(queries(shop), min_size=2, max_size=6), label="queries"):
         want = expected(shop, values)
-        query = order_query(values, stored=stored)
+        query = order_query(values, stored=stored, indexed=indexed)
         window = Window(limit=values.window.limit, offset=values.window.offset)
 
         # when the core counts and fetches a page, apart and in one statement
@@ -115,7 +122,7 @@ async def test_count_and_page_match_the_oracle(
 @PROPERTIES
 @given(data=st.data())
 async def test_no_query_reaches_another_customers_orders(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool, indexed: bool
 ) -> None:
     # given a shop with several customers
     shop = data.draw(shops(), label="shop")
@@ -125,7 +132,7 @@ async def test_no_query_reaches_another_customers_orders(
 
         # when a customer queries their orders, however filtered and searched
         async with sessions() as session:
-            query = order_query(values, stored=stored)
+            query = order_query(values, stored=stored, indexed=indexed)
             records = await fetch_orders(session, query, Window(limit=100))
             count = await count_orders(session, query)
 
@@ -138,7 +145,7 @@ async def test_no_query_reaches_another_customers_orders(
 @PROPERTIES
 @given(data=st.data())
 async def test_keyset_pages_continue_from_any_row_in_oracle_order(
-    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool
+    sessions: async_sessionmaker[AsyncSession], data: st.DataObject, stored: bool, indexed: bool
 ) -> None:
     # given a shop, a query over it, and one row of its result as a cursor
     shop = data.draw(shops(), label="shop")
@@ -153,7 +160,7 @@ async def test_keyset_pages_continue_from_any_row_in_oracle_order(
             limit=100,
             zone=values.zone,
         ).ids
-        query = order_query(values, stored=stored)
+        query = order_query(values, stored=stored, indexed=indexed)
         async with sessions() as session:
             rows = await fetch_orders(session, query, Window(limit=100))
         if not rows:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db.functions import folded_upper
 from gateway.db.sqlite import unicode_upper
 from gateway.orders import split_search_terms
+from gateway.orders.search import has_trigram
 from tests.conftest import POSTGRESQL_ONLY
 from tests.oracle import simple_upper
 
@@ -93,3 +94,22 @@ async def test_postgresql_upper_agrees_with_sqlite_upper(session: AsyncSession) 
     # then they agree letter for letter
     assert server == unicode_upper(TRICKY_LETTERS)
     assert server == "IİIIΣΣΣßẞΊΊΐΰﬀﬁŉǰǄǇǊǱǄSΜŸΙᾼᾈᾈῼῼÉÖÇŞĞÜÁAZ%_\\'\""
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("mar", True),
+        ("new york", True),
+        ("Straße", True),
+        ("İst", True),
+        ("12345", True),
+        ("ma", False),
+        ("a b c", False),  # pg_trgm's words are runs of letters and digits
+        ("a_bc", False),
+        ("0%_o", False),
+        ("", False),
+    ],
+)
+def test_a_term_has_a_trigram_with_a_word_of_three_characters(term: str, expected: bool) -> None:
+    assert has_trigram(term) is expected

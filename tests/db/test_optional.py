@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway import cli
 from gateway.cli import main
 from gateway.settings import Settings
 from tests.db.shop_writes import small_shop, write
@@ -149,3 +151,23 @@ async def test_check_without_the_stored_totals_says_so(
     assert capsys.readouterr().out == (
         "gw_order_totals is not installed (or its install did not finish)\n"
     )
+
+
+async def test_the_command_runs_without_the_services_statement_timeout(
+    engine: AsyncEngine, gateway: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a service setting that would cancel a big shop's index build
+    await write(engine, small_shop())
+    monkeypatch.setenv("GATEWAY_STATEMENT_TIMEOUT", "0.5")
+    timeouts: list[float] = []
+    create_engine = cli.create_engine
+
+    def recording(settings: Settings, **options: Any) -> AsyncEngine:
+        timeouts.append(settings.statement_timeout)
+        return create_engine(settings, **options)
+
+    monkeypatch.setattr(cli, "create_engine", recording)
+    # when
+    assert await gateway("--only", "orders") == 0
+    # then
+    assert timeouts == [0]

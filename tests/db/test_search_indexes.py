@@ -1,5 +1,5 @@
 """The trigram search indexes (PostgreSQL): each serves its field's exact search expression,
-and answers do not change.
+a customer's indexed search reads them, and answers do not change.
 
 20,000 orders of 20 customers, with ANALYZE; EXPLAIN runs with `enable_seqscan = off`, so a
 plan that can use an index does, and one that cannot still scans (the assertion tells them
@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.db.functions import folded_upper
 from gateway.db.models import City, Country, Order, State
 from gateway.db.search_indexes import (
+    ORDER_SEARCH_INDEXES,
     SEARCH_INDEX_NAMES,
     create_search_indexes,
     drop_search_indexes,
+    search_indexes_ready,
 )
 from gateway.orders import OrderQuery, Window
 from gateway.orders.search import SEARCH_FIELDS
@@ -106,24 +108,57 @@ async def test_the_orders_own_fields_together_are_one_bitmap_of_their_indexes(
 
 
 @POSTGRESQL_ONLY
+@pytest.mark.parametrize("statement", ["count", "page"])
+async def test_a_customers_search_reads_the_order_indexes_when_installed(
+    shop: AsyncEngine, statement: str
+) -> None:
+    # given: a term in one order's key only (a rare term), the indexed search spelling
+    query = OrderQuery(customer_id=3, search=("cfcd2",), search_indexes=True)
+    sql = query.count_statement() if statement == "count" else query.page_statement(Window(20))
+    assert not await _index_names(shop, sql) & set(ORDER_SEARCH_INDEXES)
+    # when
+    await create_search_indexes(shop)
+    # then: every own field's index, bounded to the customer (`customer_id` is in each)
+    assert await _index_names(shop, sql) >= set(ORDER_SEARCH_INDEXES)
+
+
+async def _answer(engine: AsyncEngine, query: OrderQuery) -> tuple[list[Any], int]:
+    """A query's whole first page and its count."""
+    async with engine.connect() as connection:
+        page = (await connection.execute(query.page_statement(Window(limit=500)))).all()
+        count = (await connection.execute(query.count_statement())).scalar_one()
+    return [tuple(row) for row in page], count
+
+
+@POSTGRESQL_ONLY
 @pytest.mark.parametrize("term", ["mar", "İSTANBUL", "kadıköy", "5000", "note a", "ß", "ab"])
 async def test_answers_do_not_change(shop: AsyncEngine, term: str) -> None:
     # given: a customer's search, its whole first page and count, without the indexes
-    query = OrderQuery(customer_id=3, search=(term,))
-
-    async def answer() -> tuple[list[Any], int]:
-        async with shop.connect() as connection:
-            page = (await connection.execute(query.page_statement(Window(limit=500)))).all()
-            count = (await connection.execute(query.count_statement())).scalar_one()
-        return [tuple(row) for row in page], count
-
-    before = await answer()
+    scan = OrderQuery(customer_id=3, search=(term,))
+    indexed = OrderQuery(customer_id=3, search=(term,), search_indexes=True)
+    before = await _answer(shop, scan)
     # when
     await create_search_indexes(shop)
-    after = await answer()
-    # then
-    assert after == before
+    # then: both spellings, with the indexes, find what the scan found without them
+    assert await _answer(shop, scan) == before
+    assert await _answer(shop, indexed) == before
     assert await drop_search_indexes(shop) == [f"dropped {name}" for name in SEARCH_INDEX_NAMES]
+
+
+async def _ready(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        return await search_indexes_ready(connection)
+
+
+@POSTGRESQL_ONLY
+async def test_ready_once_every_order_index_is_there(shop: AsyncEngine) -> None:
+    # given / when / then
+    assert await _ready(shop) is False
+    await create_search_indexes(shop)
+    assert await _ready(shop) is True
+    async with shop.begin() as connection:
+        await connection.execute(text(f"DROP INDEX {ORDER_SEARCH_INDEXES[-1]}"))
+    assert await _ready(shop) is False
 
 
 @SQLITE_ONLY
@@ -131,3 +166,4 @@ async def test_sqlite_has_no_search_index(engine: AsyncEngine) -> None:
     # given / when / then: nothing to create, nothing said
     assert await create_search_indexes(engine) == []
     assert await drop_search_indexes(engine) == []
+    assert await _ready(engine) is False

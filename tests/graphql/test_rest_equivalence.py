@@ -7,7 +7,11 @@ import pytest
 
 from gateway.db.seed import SeedOptions, seed_database
 from gateway.db.tokens import list_tokens
+from gateway.orders import split_search_terms
+from gateway.orders.search import has_trigram
+from tests.app_client import Served
 from tests.graphql.conftest import data
+from tests.sql_counter import count_statements
 
 REST_PATH = "/api/shop/customers/me/orders"
 MY_ORDERS = """
@@ -70,6 +74,7 @@ COMBINATIONS: list[tuple[dict[str, str], dict[str, Any]]] = [
     ({"search": "ísland"}, {"search": "ísland"}),
     ({"search": '"new york" 1'}, {"search": '"new york" 1'}),
     ({"search": "%"}, {"search": "%"}),
+    ({"search": "york ala"}, {"search": "york ala"}),
     ({"search": "ı", "ordering": "-billing_last_name,id"},  # unknown REST key is dropped
      {"search": "ı", "orderBy": by("ID")}),
 ]  # fmt: skip
@@ -131,3 +136,30 @@ async def test_graphql_and_rest_list_the_same_orders(client, demo, rest, graphql
     connection = data(body.json())["myOrders"]
     assert connection["totalCount"] == listing["count"]
     assert [as_rest(node) for node in connection["nodes"]] == listing["results"]
+
+
+@pytest.mark.parametrize(
+    ("rest", "graphql"), [(rest, graphql) for rest, graphql in COMBINATIONS if "search" in rest]
+)
+async def test_the_search_spelled_for_the_indexes_lists_the_same_orders(
+    served: Served, demo: str, rest: dict[str, str], graphql: dict[str, Any]
+) -> None:
+    # given the REST listing and the GraphQL answer of the scan spelling
+    headers = {"Authorization": f"Token {demo}"}
+    database = served.app.state.database
+    response = await served.client.get(REST_PATH, params={**rest, "limit": "100"}, headers=headers)
+    request = {"query": MY_ORDERS, "variables": graphql}
+    with count_statements(database.engine) as scanned:
+        scan = await served.client.post("/graphql", json=request, headers=headers)
+    # when the app spells the search for the trigram indexes
+    database.search_indexes = True
+    with count_statements(database.engine) as indexed:
+        body = await served.client.post("/graphql", json=request, headers=headers)
+    # then both answer alike, in as many statements
+    connection = data(body.json())["myOrders"]
+    assert connection == data(scan.json())["myOrders"]
+    assert connection["totalCount"] == response.json()["count"]
+    assert [as_rest(node) for node in connection["nodes"]] == response.json()["results"]
+    assert len(indexed.statements) == len(scanned.statements)
+    trigrams = all(map(has_trigram, split_search_terms(rest["search"])))
+    assert ("UNION ALL" in indexed.statements[1]) == trigrams

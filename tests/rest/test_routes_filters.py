@@ -10,9 +10,11 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from gateway.db.search_indexes import create_search_indexes, drop_search_indexes
 from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 from gateway.settings import Settings
 from tests.app_client import Served, serve
+from tests.conftest import POSTGRESQL_ONLY
 from tests.factories import add_customer, add_order, add_references, fill_stored_totals
 from tests.rest.conftest import (
     ALL,
@@ -134,6 +136,11 @@ async def people(session: AsyncSession) -> dict[str, int]:
     return made
 
 
+# The searches above whose every term has a trigram (the others scan in any spelling).
+TRIGRAM_SEARCHES = {"yil", "%CE%9F%CE%A5%CE%9B%CE%9F%CE%A3", "%C3%ADsland", "istanbul",
+                    "strasse", "stra%C3%9Fe"}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
@@ -153,11 +160,21 @@ async def people(session: AsyncSession) -> dict[str, int]:
         ("%20", ["greek", "iceland", "istanbul", "yilmaz"]),  # no terms
     ],
 )
-async def test_search(client: httpx.AsyncClient, people: dict[str, int], search: str,
-                      expected: list[str]) -> None:  # fmt: skip
-    response = await get(client, f"search={search}&ordering=id")
+@pytest.mark.parametrize("indexed", [False, True], ids=["scan", "indexed"])
+async def test_search(served: Served, people: dict[str, int], search: str,
+                      expected: list[str], indexed: bool) -> None:  # fmt: skip
+    # given the search spelled for a scan, or for the trigram indexes (same answers)
+    served.app.state.database.search_indexes = indexed
+    # when
+    with count_statements(served.app.state.database.engine) as log:
+        response = await get(served.client, f"search={search}&ordering=id")
+    # then
     names = {order_id: name for name, order_id in people.items()}
     assert sorted(names[order_id] for order_id in ids(response)) == expected
+    assert response.json()["count"] == len(expected)
+    # the token, the page with its count (after an empty page, the count alone)
+    assert len(log.statements) == (2 if expected else 3)
+    assert ("UNION ALL" in log.statements[1]) == (indexed and search in TRIGRAM_SEARCHES)
 
 
 @pytest.mark.parametrize(
@@ -264,6 +281,25 @@ async def test_the_app_reads_the_stored_totals_once_installed_and_stops_after_a_
         response = await get(served.client, "is_paid=false")
     assert ids(response) == [X, N]
     assert "gw_order_totals" not in log.statements[-1]
+
+
+@POSTGRESQL_ONLY
+async def test_the_app_uses_the_search_indexes_once_installed_and_stops_after_a_drop(
+    served: Served, engine: AsyncEngine, people: dict[str, int]
+) -> None:
+    database = served.app.state.database
+    assert database.search_indexes is False
+    # when the DBA installs them and the balancer's probe asks for readiness
+    await create_search_indexes(engine)
+    assert (await served.client.get("/readyz")).status_code == 200
+    # then the search is spelled for them, with the same answer
+    assert database.search_indexes is True
+    assert ids(await get(served.client, "search=yil")) == [people["yilmaz"]]
+    # and after a drop and the next probe, it scans again
+    await drop_search_indexes(engine)
+    assert (await served.client.get("/readyz")).status_code == 200
+    assert database.search_indexes is False
+    assert ids(await get(served.client, "search=yil")) == [people["yilmaz"]]
 
 
 async def test_an_app_started_on_installed_stored_totals_reads_them(

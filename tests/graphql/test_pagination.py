@@ -358,4 +358,3 @@ async def test_money_orderings_read_the_stored_totals_when_the_database_has_them
     assert keys_of(whole) == expected.split()
     assert keys_of(rest) == expected.split()[1:]
     assert any("gw_order_totals" in statement for statement in log.statements)
-    assert not any("gw_items" in statement for statement in log.statements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BigInteger
@@ -20,16 +21,6 @@ class folded_upper(FunctionElement[str]):  # SQL functions read lower-case
     inherit_cache = True
 
 
-@compiles(folded_upper)
-def _folded_upper(element: folded_upper, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"upper({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(folded_upper, "sqlite")
-def _folded_upper_sqlite(element: folded_upper, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{UPPER_FUNCTION}({compiler.process(element.clauses, **kw)})"
-
-
 class greatest(FunctionElement[int]):  # SQL functions read lower-case
     """The larger of non-NULL integers: PostgreSQL's `GREATEST`, SQLite's scalar `max`
     (which differ only on NULLs). Evaluates each argument once, where a CASE repeats it."""
@@ -38,14 +29,21 @@ class greatest(FunctionElement[int]):  # SQL functions read lower-case
     inherit_cache = True
 
 
-@compiles(greatest)
-def _greatest(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"greatest({compiler.process(element.clauses, **kw)})"
+def _spelled(function: type[FunctionElement[Any]], name: str, sqlite_name: str) -> None:
+    """Compile `function(arguments)` as `name(arguments)`, on SQLite as `sqlite_name(…)`."""
+
+    def spelling(name: str) -> Callable[..., str]:
+        def compile_call(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+            return f"{name}({compiler.process(element.clauses, **kw)})"
+
+        return compile_call
+
+    compiles(function)(spelling(name))
+    compiles(function, "sqlite")(spelling(sqlite_name))
 
 
-@compiles(greatest, "sqlite")
-def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"
+_spelled(folded_upper, "upper", UPPER_FUNCTION)
+_spelled(greatest, "greatest", "max")
 
 
 class cents(FunctionElement[int]):

@@ -114,19 +114,20 @@ async def _pg_counts(dsn: str) -> tuple[int, int, int] | None:
     return (row[0], row[1], row[2])
 
 
-async def _pg_recreate(server: str) -> None:
+async def pg_recreate(server: str, name: str = BENCH_DATABASE) -> None:
+    """Drop the scratch database `name` on `server` (its sessions too) and create it empty."""
     admin = await asyncpg.connect(f"{server}/postgres")
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
 
 
-async def _pg_exists(server: str) -> bool:
+async def pg_exists(server: str, name: str = BENCH_DATABASE) -> bool:
     admin = await asyncpg.connect(f"{server}/postgres")
     try:
-        found = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", BENCH_DATABASE)
+        found = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
     finally:
         await admin.close()
     return found is not None
@@ -146,12 +147,12 @@ def prepare_postgresql(server: str, size: DataSize, *, fresh: bool, indexes: boo
     expected = (size.orders, size.demo_orders, size.customers)
     reused = (
         not fresh
-        and asyncio.run(_pg_exists(server))
+        and asyncio.run(pg_exists(server))
         and _recorded_size(BENCH_DATABASE) == size
         and asyncio.run(_pg_counts(url)) == expected
     )
     if not reused:
-        asyncio.run(_pg_recreate(server))
+        asyncio.run(pg_recreate(server))
         _seed(url, size)
         _sidecar(BENCH_DATABASE).write_text(json.dumps(asdict(size)))
     _set_indexes(url, indexes)

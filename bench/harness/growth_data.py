@@ -28,8 +28,8 @@ import asyncpg
 
 from gateway.db import seed
 from gateway.db.models import ORDER_STATUSES
+from harness.database import ROOT, pg_exists, pg_recreate
 
-ROOT = Path(__file__).resolve().parents[2]
 LEGACY_DDL = ROOT / "tests" / "fixtures" / "legacy-schema" / "postgresql.sql"
 GROWTH_DATABASE = "gw_growth"
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
@@ -285,21 +285,8 @@ async def _matches(dsn: str, spec: GrowthSpec) -> bool:
     return [row[1] for row in counts] == list(spec.sizes)
 
 
-async def _exists(server: str, name: str) -> bool:
-    admin = await asyncpg.connect(f"{server}/postgres")
-    try:
-        return await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) == 1
-    finally:
-        await admin.close()
-
-
 async def _build(server: str, name: str, spec: GrowthSpec) -> None:
-    admin = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await pg_recreate(server, name)
     connection = await asyncpg.connect(f"{server}/{name}", command_timeout=None)
     try:
         await _fill(connection, spec)
@@ -334,7 +321,7 @@ def prepare_growth(
     if name in ("test", "postgres"):
         raise SystemExit(f"refusing to build into the database {name!r}")
     dsn = f"{server}/{name}"
-    reused = not fresh and asyncio.run(_exists(server, name)) and asyncio.run(_matches(dsn, spec))
+    reused = not fresh and asyncio.run(pg_exists(server, name)) and asyncio.run(_matches(dsn, spec))
     seconds = None
     if not reused:
         _log(f"building {dsn}: {spec.describe()}")

@@ -65,6 +65,9 @@ from gateway.settings import Settings, load_settings
 from gateway.throttling.limiter import CostLimit, RequestLimit, Throttles
 
 logger = logging.getLogger(__name__)
+# Seconds between two checks of the optional structures (`gateway db indexes`) in each
+# process, besides the one at start-up and those of /readyz.
+OPTIONAL_STRUCTURES_RECHECK = 10.0
 # What browser clients send: the token and body type, Apollo Client's client awareness,
 # W3C trace context, a request id of their own (GATEWAY_CORS_ALLOW_HEADERS adds more).
 CORS_ALLOW_HEADERS = (
@@ -116,9 +119,9 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def check_optional_structures(db: Database) -> None:
-    """Whether the stored totals may be read and the search indexes used, checked once at
+    """Whether the stored totals may be read and the search indexes used, checked at
     start-up. A database that does not answer yet leaves them unused (and is logged);
-    `/readyz` checks again."""
+    `/readyz` and `watch_optional_structures` check again."""
     try:
         async with db.connect() as connection:
             await db.check_optional_structures(connection)
@@ -130,6 +133,19 @@ async def check_optional_structures(db: Database) -> None:
     else:
         logger.info("stored order totals: %s", "read" if db.stored_totals else "not installed")
         logger.info("search indexes: %s", "used" if db.search_indexes else "not installed")
+
+
+async def watch_optional_structures(db: Database) -> None:
+    """Check the optional structures again every `OPTIONAL_STRUCTURES_RECHECK` seconds: with
+    `--workers N` the balancer's probes reach one worker at a time, and each must follow an
+    install or a drop by `gateway db indexes` on its own."""
+    while True:
+        await asyncio.sleep(OPTIONAL_STRUCTURES_RECHECK)
+        try:
+            async with db.connect() as connection:
+                await db.check_optional_structures(connection)
+        except Exception:  # the database's state is /readyz's to report; next round
+            continue
 
 
 async def shared_state(request: Request) -> dict[str, str]:
@@ -267,9 +283,11 @@ def create_app(settings: Settings, *, tracer_provider: TracerProvider | None = N
         metrics.pool.watch(engine)
         app.state.database = Database(engine)
         await check_optional_structures(app.state.database)
+        watcher = asyncio.create_task(watch_optional_structures(app.state.database))
         try:
             yield
         finally:
+            watcher.cancel()
             metrics.pool.watch(None)
             await engine.dispose()
             if redis is not None:

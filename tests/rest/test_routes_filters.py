@@ -3,6 +3,7 @@ on the three orders of the `three_orders` fixture (another customer's order neve
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from gateway import app as app_module
 from gateway.db.search_indexes import create_search_indexes, drop_search_indexes
 from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 from gateway.settings import Settings
@@ -307,3 +309,21 @@ async def test_an_app_started_on_installed_stored_totals_reads_them(
     await install_stored_totals(engine)
     async with serve(settings) as served:
         assert served.app.state.database.stored_totals is True
+
+
+async def test_each_process_follows_an_install_without_a_probe(
+    settings: Settings, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a process that re-checks often, started before the install (as a worker of
+    # `--workers N` that the balancer's probes do not reach)
+    monkeypatch.setattr(app_module, "OPTIONAL_STRUCTURES_RECHECK", 0.05)
+    async with serve(settings) as served:
+        database = served.app.state.database
+        assert database.stored_totals is False
+        # when the DBA installs the stored totals, then the process reads them soon
+        await install_stored_totals(engine)
+        for _ in range(100):
+            if database.stored_totals:
+                break
+            await asyncio.sleep(0.05)
+        assert database.stored_totals is True

@@ -41,8 +41,9 @@ async def test_a_stopped_redis_is_marked_down_at_once(
     started = time.perf_counter()
     with pytest.raises(RedisUnavailable):
         await link.run("apq_get", link.client.ping)
-    # then the call failed within the timeout, Redis is down, and it is logged and counted
-    assert time.perf_counter() - started < TIMEOUT + 0.1
+    # then the call failed without waiting the timeout out (refused at once), Redis is down,
+    # and it is logged and counted
+    assert time.perf_counter() - started < TIMEOUT
     assert not link.up
     assert 'gateway_redis_errors_total{operation="apq_get"} 1.0' in scraped(metrics)
     assert "gateway_redis_up 0.0" in scraped(metrics)
@@ -56,7 +57,7 @@ async def test_a_hanging_redis_times_out(link: RedisLink, proxy: TcpProxy) -> No
     proxy.hang()
     started = time.perf_counter()
     assert not await link.ping()
-    assert TIMEOUT - 0.05 < time.perf_counter() - started < TIMEOUT + 0.15
+    assert TIMEOUT - 0.05 < time.perf_counter() - started < TIMEOUT + 1.0
     assert not link.up
 
 

@@ -144,8 +144,8 @@ def test_a_fragment_bomb_is_measured_without_exploding() -> None:
     started = time.monotonic()
     result = measure(document)
 
-    # then quickly, every alias counted where it answers
-    assert time.monotonic() - started < 0.5
+    # then at once (expanded, it would never end), every alias counted where it answers
+    assert time.monotonic() - started < 5
     assert result == Measure(
         depth=levels + 2, aliases=2 ** (levels + 1) - 2, cost=2 ** (levels + 1) - 1
     )

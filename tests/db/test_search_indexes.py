@@ -1,5 +1,6 @@
 """The trigram search indexes (PostgreSQL): each serves its field's exact search expression,
-a customer's indexed search reads them, and answers do not change.
+a customer's indexed search reads them, answers do not change, and a user who may not create
+the extensions is told so in one line (on a server of the test's own).
 
 20,000 orders of 20 customers, with ANALYZE; EXPLAIN runs with `enable_seqscan = off`, so a
 plan that can use an index does, and one that cannot still scans (the assertion tells them
@@ -8,16 +9,20 @@ apart: the expression must match the index's for the index to be usable at all).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import Text, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.cli import main
 from gateway.db.functions import folded_upper
 from gateway.db.models import City, Country, Order, State
 from gateway.db.search_indexes import (
+    NO_EXTENSION,
     ORDER_SEARCH_INDEXES,
     SEARCH_INDEX_NAMES,
     create_search_indexes,
@@ -28,6 +33,7 @@ from gateway.orders import OrderQuery, Window
 from gateway.orders.search import SEARCH_FIELDS
 from tests.conftest import POSTGRESQL_ONLY, SQLITE_ONLY
 from tests.db.test_indexes import Explain, _nodes
+from tests.pg_server import ThrowawayPostgres, running
 
 ORDERS = 20_000
 # The index each search field's expression is served by, in SEARCH_FIELDS order.
@@ -167,3 +173,37 @@ async def test_sqlite_has_no_search_index(engine: AsyncEngine) -> None:
     assert await create_search_indexes(engine) == []
     assert await drop_search_indexes(engine) == []
     assert await _ready(engine) is False
+
+
+@pytest.mark.slow  # its own PostgreSQL server: a role is the cluster's, not the test's
+def test_a_user_who_may_not_create_the_extensions_is_told_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with running() as server:
+        # given a user who owns the shop's schema but may not create extensions (no CREATE
+        # on the database: pg_trgm and btree_gin are trusted, so that is all they would need)
+        clerk = ("CREATE ROLE clerk LOGIN", "CREATE SCHEMA shop AUTHORIZATION clerk")
+        asyncio.run(_as_superuser(server, *clerk))
+        url = f"postgresql://clerk@127.0.0.1:{server.port}/postgres"
+        monkeypatch.setenv("GATEWAY_DATABASE_SCHEMA", "shop")
+        assert main(["db", "init", "--database-url", url]) == 0
+        capsys.readouterr()
+
+        # when they install everything
+        code = main(["db", "indexes", "--database-url", url])
+
+        # then the search part is skipped with one line, after the other parts were installed
+        lines = capsys.readouterr().out.splitlines()
+        assert code == 0
+        assert lines[-1] == NO_EXTENSION
+        assert all(line.startswith("created gw_order_") for line in lines[:-1])
+        assert any(line.startswith("created gw_order_totals (triggers ") for line in lines)
+
+
+async def _as_superuser(server: ThrowawayPostgres, *statements: str) -> None:
+    connection = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres")
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from gateway.cursor_secret import cursor_key
+from gateway.db import optional
 from gateway.db.connections import Database
 from gateway.db.engine import create_engine
 from gateway.db.schema_check import schema_problem
@@ -65,9 +66,6 @@ from gateway.settings import Settings, load_settings
 from gateway.throttling.limiter import CostLimit, RequestLimit, Throttles
 
 logger = logging.getLogger(__name__)
-# Seconds between two checks of the optional structures (`gateway db indexes`) in each
-# process, besides the one at start-up and those of /readyz.
-OPTIONAL_STRUCTURES_RECHECK = 10.0
 # What browser clients send: the token and body type, Apollo Client's client awareness,
 # W3C trace context, a request id of their own (GATEWAY_CORS_ALLOW_HEADERS adds more).
 CORS_ALLOW_HEADERS = (
@@ -140,7 +138,7 @@ async def watch_optional_structures(db: Database) -> None:
     `--workers N` the balancer's probes reach one worker at a time, and each must follow an
     install or a drop by `gateway db indexes` on its own."""
     while True:
-        await asyncio.sleep(OPTIONAL_STRUCTURES_RECHECK)
+        await asyncio.sleep(optional.OPTIONAL_STRUCTURES_RECHECK)
         try:
             async with db.connect() as connection:
                 await db.check_optional_structures(connection)

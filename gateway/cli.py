@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import sys
@@ -19,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.db.bootstrap import create_tables, embedded_database_exists, missing_tables
 from gateway.db.engine import create_engine, create_session_factory
-from gateway.db.optional import PARTS, drop_parts, install_parts
+from gateway.db.optional import DROP_GRACE, PARTS, drop_parts, install_parts
 from gateway.db.schema_check import schema_problem
 from gateway.db.seed import SeedOptions, seed_database
 from gateway.db.stored_check import check_stored_totals
+from gateway.db.stored_install import retire_stored_totals
 from gateway.db.tokens import create_token, list_tokens, revoke_token
 from gateway.db.urls import DEFAULT_SQLITE_PATH, normalize_database_url, sqlite_path
 from gateway.errors import BadUserInput, ConfigurationError, GatewayError, StartupError
@@ -103,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--only", type=_parts, metavar="PARTS", help=f"only these parts (of {','.join(PARTS)})"
     )
     pick.add_argument("--skip", type=_parts, metavar="PARTS", help="all parts but these")
+    indexes.add_argument(
+        "--grace",
+        type=_seconds,
+        default=DROP_GRACE,
+        metavar="SECONDS",
+        help="with --drop: seconds between stopping the services' reads of gw_order_totals "
+        f"and dropping it (default {DROP_GRACE:g}: each running process notices within "
+        "that; 0 when no service runs)",
+    )
     indexes.set_defaults(handler=db_indexes_command)
 
     seed = commands.add_parser(
@@ -161,6 +172,17 @@ def _parts(value: str) -> tuple[str, ...]:
             f"{', '.join(unknown) or 'nothing'}: parts are {', '.join(PARTS)}"
         )
     return parts
+
+
+def _seconds(value: str) -> float:
+    """A number of seconds, 0 or more."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"{value!r}: a number of seconds, 0 or more")
+    return seconds
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -376,6 +398,14 @@ def db_indexes_command(args: argparse.Namespace) -> int:
                 print("\n".join(problems) or "gw_order_totals matches its recomputation")
                 return 1 if problems else 0
             if args.drop:
+                if "totals" in parts and await retire_stored_totals(engine) and args.grace:
+                    print(
+                        "gw_order_totals: running services stop reading it within "
+                        f"{args.grace:g} s; dropping it then (--grace 0 when none runs)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    await asyncio.sleep(args.grace)
                 lines = await drop_parts(engine, parts)
                 none = "none of the indexes exist"
             else:

@@ -80,7 +80,8 @@ def _seed(url: str, size: DataSize) -> None:
 
 
 def _set_indexes(url: str, wanted: bool) -> None:
-    gateway("db", "indexes", "--database-url", url, *([] if wanted else ["--drop"]))
+    # before any service of the benchmark runs: nothing to wait for when dropping
+    gateway("db", "indexes", "--database-url", url, *([] if wanted else ["--drop", "--grace", "0"]))
 
 
 def _sidecar(name: str) -> Path:

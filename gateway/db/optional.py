@@ -16,6 +16,14 @@ from gateway.db.search_indexes import create_search_indexes, drop_search_indexes
 from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 
 PARTS = ("orders", "totals", "search")
+# Seconds between two checks of the optional structures in each process of a running service,
+# besides the one at start-up and those of /readyz: how long an install or a drop may go
+# unnoticed by a process that no probe reaches.
+OPTIONAL_STRUCTURES_RECHECK = 10.0
+# Seconds `--drop` waits between retiring the stored totals (no service reads them from its
+# next check on) and dropping their table: the checks' interval, then as long again for the
+# requests that began reading before their process's check (the statement timeout is 5 s).
+DROP_GRACE = 2 * OPTIONAL_STRUCTURES_RECHECK
 
 
 async def _create_order_indexes(engine: AsyncEngine) -> list[str]:

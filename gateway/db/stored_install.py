@@ -156,9 +156,23 @@ async def _qualified(connection: AsyncConnection, name: str) -> str:
     return connection.dialect.identifier_preparer.quote_schema(schema) + "." + name
 
 
+async def retire_stored_totals(engine: AsyncEngine) -> bool:
+    """Remove the readiness row alone, in its own transaction: running services stop reading
+    the table at their next check of the optional structures, while its triggers still keep
+    it exact. Whether the row was there (the table was being read)."""
+    async with engine.begin() as connection:
+        if not await _exists(connection, "gw_meta"):
+            return False
+        removed = await connection.execute(
+            delete(gateway_meta).where(gateway_meta.c.name == STORED_TOTALS)
+        )
+        return bool(removed.rowcount)
+
+
 async def drop_stored_totals(engine: AsyncEngine) -> list[str]:
-    """Remove the readiness row first, then the triggers, their functions and the table (its
-    indexes with it); what was dropped (empty: nothing was installed)."""
+    """Remove the readiness row first (`retire_stored_totals`, if not done already), then the
+    triggers, their functions and the table (its indexes with it); what was dropped (empty:
+    nothing was installed)."""
     async with engine.begin() as connection:
         existed = await _exists(connection, "gw_order_totals")
         if await _exists(connection, "gw_meta"):

@@ -60,7 +60,7 @@ async def test_installs_every_part_then_drops_them(
     await write(engine, small_shop())
     run = gateway
     # when
-    codes = [await run(), await run(), await run("--drop"), await run("--drop")]
+    codes = [await run(), await run(), await run("--drop", "--grace", "0"), await run("--drop")]
     # then: SQLite has no trigram index, so no search part
     search = SEARCH_INDEXES if backend == "postgresql" else []
     assert codes == [0, 0, 0, 0]
@@ -86,7 +86,7 @@ async def test_only_and_skip_pick_parts(
     codes = [
         await run("--only", "totals"),
         await run("--skip", "totals,search"),
-        await run("--drop", "--only", "orders,totals"),
+        await run("--drop", "--only", "orders,totals", "--grace", "0"),
     ]
     # then
     assert codes == [0, 0, 0]

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gateway import app as app_module
+from gateway.cli import main
+from gateway.db import optional
 from gateway.db.search_indexes import create_search_indexes, drop_search_indexes
 from gateway.db.stored_install import drop_stored_totals, install_stored_totals
 from gateway.settings import Settings
@@ -316,7 +317,7 @@ async def test_each_process_follows_an_install_without_a_probe(
 ) -> None:
     # given a process that re-checks often, started before the install (as a worker of
     # `--workers N` that the balancer's probes do not reach)
-    monkeypatch.setattr(app_module, "OPTIONAL_STRUCTURES_RECHECK", 0.05)
+    monkeypatch.setattr(optional, "OPTIONAL_STRUCTURES_RECHECK", 0.05)
     async with serve(settings) as served:
         database = served.app.state.database
         assert database.stored_totals is False
@@ -327,3 +328,35 @@ async def test_each_process_follows_an_install_without_a_probe(
                 break
             await asyncio.sleep(0.05)
         assert database.stored_totals is True
+
+
+async def test_a_drop_by_the_command_never_fails_a_running_services_request(
+    settings: Settings,
+    engine: AsyncEngine,
+    three_orders: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given a service reading the stored totals, whose processes re-check every 0.05 s
+    monkeypatch.setattr(optional, "OPTIONAL_STRUCTURES_RECHECK", 0.05)
+    monkeypatch.setenv("GATEWAY_DATABASE_SCHEMA", settings.database_schema)
+    await install_stored_totals(engine)
+    async with serve(settings) as served:
+        database = served.app.state.database
+        assert database.stored_totals is True
+        # when the DBA drops them with the command (a grace of 10 re-checks), while
+        # customers keep filtering by a money field
+        command = ["db", "indexes", "--drop", "--only", "totals", "--grace", "0.5"]
+        command += ["--database-url", settings.database_url]
+        drop = asyncio.create_task(asyncio.to_thread(main, command))
+        answers = []
+        while not drop.done():
+            answers.append(await get(served.client, "is_paid=false"))
+        # then every answer is the computed one, the table is gone and the service sums
+        assert await drop == 0
+        assert {(r.status_code, tuple(ids(r))) for r in answers} == {(200, (X, N))}
+        assert len(answers) > 1
+        assert database.stored_totals is False
+    said = capsys.readouterr()
+    assert said.out == "dropped gw_order_totals (its triggers and indexes)\n"
+    assert said.err.startswith("gw_order_totals: running services stop reading it within 0.5 s")

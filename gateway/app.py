@@ -128,9 +128,6 @@ async def check_optional_structures(db: Database) -> None:
             "start-up: the optional structures could not be checked (%s); /readyz checks again",
             type(error).__name__,
         )
-    else:
-        logger.info("stored order totals: %s", "read" if db.stored_totals else "not installed")
-        logger.info("search indexes: %s", "used" if db.search_indexes else "not installed")
 
 
 async def watch_optional_structures(db: Database) -> None:

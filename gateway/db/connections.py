@@ -5,6 +5,7 @@ concurrent tasks in turn (`SharedConnection`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.db.errors import translated_errors
 from gateway.db.search_indexes import search_indexes_ready
 from gateway.db.stored import stored_totals_ready
+
+logger = logging.getLogger(__name__)
 
 # What queries take their connection from: `Database.connect`, or a `SharedConnection`.
 ConnectionSource = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
@@ -38,15 +41,22 @@ class Database:
         self.engine = engine
         self.stored_totals = False
         self.search_indexes = False
+        self._checked = False
 
     async def check_optional_structures(self, connection: AsyncConnection) -> None:
         """Set `stored_totals` (installed, complete, triggers on) and `search_indexes`
-        (present and valid) from the database. The app calls it at start-up and on every
-        readiness check, so an install or a drop by `gateway db indexes` is followed within
-        one probe interval."""
+        (present and valid) from the database, logging the first answer and each change.
+        The app calls it at start-up, on every readiness check and every few seconds, so an
+        install or a drop by `gateway db indexes` is followed within that interval."""
         with translated_errors():
-            self.stored_totals = await stored_totals_ready(connection)
-            self.search_indexes = await search_indexes_ready(connection)
+            stored_totals = await stored_totals_ready(connection)
+            search_indexes = await search_indexes_ready(connection)
+        if not self._checked or stored_totals != self.stored_totals:
+            logger.info("stored order totals: %s", "read" if stored_totals else "not read")
+        if not self._checked or search_indexes != self.search_indexes:
+            logger.info("search indexes: %s", "used" if search_indexes else "not used")
+        self.stored_totals, self.search_indexes = stored_totals, search_indexes
+        self._checked = True
 
     async def open(self) -> AsyncConnection:
         """A connection checked out of the pool; give it back with `close`."""

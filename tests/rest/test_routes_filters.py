@@ -4,6 +4,7 @@ on the three orders of the `three_orders` fixture (another customer's order neve
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -336,8 +337,10 @@ async def test_a_drop_by_the_command_never_fails_a_running_services_request(
     three_orders: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a service reading the stored totals, whose processes re-check every 0.05 s
+    caplog.set_level(logging.INFO, logger="gateway.db.connections")
     monkeypatch.setattr(optional, "OPTIONAL_STRUCTURES_RECHECK", 0.05)
     monkeypatch.setenv("GATEWAY_DATABASE_SCHEMA", settings.database_schema)
     await install_stored_totals(engine)
@@ -358,5 +361,11 @@ async def test_a_drop_by_the_command_never_fails_a_running_services_request(
         assert len(answers) > 1
         assert database.stored_totals is False
     said = capsys.readouterr()
+    # and the service said when it started and when it stopped reading them
+    logged = [r.getMessage() for r in caplog.records if r.name == "gateway.db.connections"]
+    assert [m for m in logged if m.startswith("stored")] == [
+        "stored order totals: read",
+        "stored order totals: not read",
+    ]
     assert said.out == "dropped gw_order_totals (its triggers and indexes)\n"
     assert said.err.startswith("gw_order_totals: running services stop reading it within 0.5 s")

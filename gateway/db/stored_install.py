@@ -106,6 +106,22 @@ async def _refresh(connection: AsyncConnection, orders: OrderIds) -> None:
         await connection.execute(statement)
 
 
+# The readiness row `stored_totals_ready` looks for: deleted first by an install (written
+# again last) and by a drop.
+_FORGET_READINESS = delete(gateway_meta).where(gateway_meta.c.name == STORED_TOTALS)
+
+
+async def _trigger_ddl(connection: AsyncConnection, *, install: bool) -> None:
+    """Create (or drop) the triggers and their functions, as the backend spells them."""
+    if connection.dialect.name == "postgresql":
+        schema = await _schema(connection)
+        ddl = postgresql_install_ddl(schema) if install else postgresql_drop_ddl(schema)
+    else:
+        ddl = sqlite_install_ddl() if install else sqlite_drop_ddl()
+    for statement in ddl:
+        await connection.exec_driver_sql(statement)
+
+
 async def install_stored_totals(
     engine: AsyncEngine,
     *,
@@ -119,13 +135,8 @@ async def install_stored_totals(
             return []
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-        await connection.execute(delete(gateway_meta).where(gateway_meta.c.name == STORED_TOTALS))
-        if connection.dialect.name == "postgresql":
-            ddl = postgresql_install_ddl(await _schema(connection))
-        else:
-            ddl = sqlite_install_ddl()
-        for statement in ddl:
-            await connection.exec_driver_sql(statement)
+        await connection.execute(_FORGET_READINESS)
+        await _trigger_ddl(connection, install=True)
     done = 0
     async for low, high, count in order_id_batches(engine, batch_size):
         async with engine.begin() as connection:
@@ -163,10 +174,7 @@ async def retire_stored_totals(engine: AsyncEngine) -> bool:
     async with engine.begin() as connection:
         if not await _exists(connection, "gw_meta"):
             return False
-        removed = await connection.execute(
-            delete(gateway_meta).where(gateway_meta.c.name == STORED_TOTALS)
-        )
-        return bool(removed.rowcount)
+        return bool((await connection.execute(_FORGET_READINESS)).rowcount)
 
 
 async def drop_stored_totals(engine: AsyncEngine) -> list[str]:
@@ -176,20 +184,13 @@ async def drop_stored_totals(engine: AsyncEngine) -> list[str]:
     async with engine.begin() as connection:
         existed = await _exists(connection, "gw_order_totals")
         if await _exists(connection, "gw_meta"):
-            await connection.execute(
-                delete(gateway_meta).where(gateway_meta.c.name == STORED_TOTALS)
-            )
+            await connection.execute(_FORGET_READINESS)
             left = (
                 await connection.execute(select(func.count()).select_from(gateway_meta))
             ).scalar()
             if not left:
                 await connection.run_sync(lambda sync: gateway_meta.drop(sync))
-        if connection.dialect.name == "postgresql":
-            ddl = postgresql_drop_ddl(await _schema(connection))
-        else:
-            ddl = sqlite_drop_ddl()
-        for statement in ddl:
-            await connection.exec_driver_sql(statement)
+        await _trigger_ddl(connection, install=False)
         if existed:
             await connection.run_sync(lambda sync: metadata.tables["gw_order_totals"].drop(sync))
     return ["dropped gw_order_totals (its triggers and indexes)"] if existed else []

@@ -35,6 +35,9 @@ from tests.conftest import POSTGRESQL_ONLY, SQLITE_ONLY
 from tests.db.test_indexes import Explain, _nodes
 from tests.pg_server import ThrowawayPostgres, running
 
+# 20,000 orders and up to nine GIN indexes per test (2-7 s each on PostgreSQL), or a server of
+# the test's own: not for the fast loop.
+pytestmark = pytest.mark.slow
 ORDERS = 20_000
 # The index each search field's expression is served by, in SEARCH_FIELDS order.
 FIELD_INDEXES = dict(zip([name for name, _ in SEARCH_FIELDS], SEARCH_INDEX_NAMES, strict=True))
@@ -175,7 +178,7 @@ async def test_sqlite_has_no_search_index(engine: AsyncEngine) -> None:
     assert await _ready(engine) is False
 
 
-@pytest.mark.slow  # its own PostgreSQL server: a role is the cluster's, not the test's
+# its own PostgreSQL server: a role is the cluster's, not the test's
 def test_a_user_who_may_not_create_the_extensions_is_told_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
